@@ -1,0 +1,100 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from astana_cms.editorial.admin import READONLY_EDITORIAL_FIELDS, EditorialAdmin
+
+from .models import Actor, ActorAlias, Participation, Round, Venue, VenueAlias
+
+
+class VenueAliasInline(admin.TabularInline):
+    model = VenueAlias
+    extra = 1
+
+
+@admin.register(Venue)
+class VenueAdmin(admin.ModelAdmin):
+    list_display = ("name_ar", "name_en", "country_en", "alias_list")
+    search_fields = ("name_ar", "name_en", "slug", "aliases__name")
+    prepopulated_fields = {"slug": ("name_en",)}
+    inlines = [VenueAliasInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("aliases")
+
+    @admin.display(description=_("aliases"))
+    def alias_list(self, obj: Venue) -> str:
+        return "، ".join(alias.name for alias in obj.aliases.all())
+
+
+class ActorAliasInline(admin.TabularInline):
+    model = ActorAlias
+    extra = 1
+
+
+@admin.register(Actor)
+class ActorAdmin(admin.ModelAdmin):
+    list_display = ("name_ar", "name_en", "kind", "title_ar", "affiliation", "alias_list")
+    list_filter = ("kind",)
+    list_select_related = ("affiliation",)
+    search_fields = ("name_ar", "name_en", "slug", "title_ar", "title_en", "aliases__name")
+    prepopulated_fields = {"slug": ("name_en",)}
+    autocomplete_fields = ("affiliation", "members")
+    inlines = [ActorAliasInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("aliases")
+
+    @admin.display(description=_("aliases"))
+    def alias_list(self, obj: Actor) -> str:
+        return "، ".join(alias.name for alias in obj.aliases.all())
+
+
+class ParticipationInline(admin.TabularInline):
+    model = Participation
+    extra = 1
+    autocomplete_fields = ("actor",)
+
+
+@admin.register(Round)
+class RoundAdmin(EditorialAdmin):
+    list_display = (
+        "name_ar",
+        "name_en",
+        "kind",
+        "number",
+        "start_date",
+        "end_date",
+        "venue_name_en",
+        "participant_count",
+        "state",
+    )
+    list_display_links = ("name_ar", "name_en")
+    list_filter = ("state", "kind", "venue")
+    list_select_related = ("venue",)
+    search_fields = ("name_ar", "name_en", "slug", "venue__name_ar", "venue__aliases__name")
+    date_hierarchy = "start_date"
+    ordering = ("start_date",)
+    prepopulated_fields = {"slug": ("name_en",)}
+    autocomplete_fields = ("venue",)
+    readonly_fields = READONLY_EDITORIAL_FIELDS
+    inlines = [ParticipationInline]
+    fieldsets = (
+        (None, {"fields": ("kind", "number", "name_ar", "name_en", "slug")}),
+        (
+            _("When and where"),
+            {"fields": ("start_date", "end_date", "venue", "venue_name_ar", "venue_name_en")},
+        ),
+        (
+            _("Summary and outcomes"),
+            {"fields": ("summary_ar", "summary_en", "outcomes_ar", "outcomes_en")},
+        ),
+        (_("Editorial record"), {"fields": READONLY_EDITORIAL_FIELDS}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(participant_total=Count("participations"))
+
+    @admin.display(description=_("participants"), ordering="participant_total")
+    def participant_count(self, obj: Round) -> int:
+        return obj.participant_total
