@@ -198,7 +198,8 @@ class Excerpt(EditorialEntry):
             # Either no position yet (unanchored), or a non-empty span.
             models.CheckConstraint(
                 condition=(Q(start__isnull=True) & Q(end__isnull=True))
-                | (Q(start__gte=0) & Q(end__gt=F("start"))),
+                # NULL would make a CHECK pass silently: say "not null" explicitly.
+                | Q(start__isnull=False, end__isnull=False, start__gte=0, end__gt=F("start")),
                 name="statements_excerpt_offsets_span",
             ),
         ]

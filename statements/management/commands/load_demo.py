@@ -1,0 +1,206 @@
+"""Load the demo data and create the demo users: `manage.py load_demo`.
+
+Running it again is harmless: what exists already (matched by its natural key) is left as it is,
+so a demo in which people have moved entries through the workflow keeps their work. Only the
+demo users' passwords are set anew, and printed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import secrets
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from rounds.models import Actor, ActorAlias, Participation, Round, Venue, VenueAlias
+from statements.models import Excerpt, Outlet, Source, Topic, sha256_of
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+DEMO_USERS = {"editor": "Editor", "verifier": "Verifier", "publisher": "Publisher"}
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (seed articles, meetings, actors, excerpts) and the demo users."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--fixture", type=Path, default=FIXTURES / "demo.json", help="Demo data file."
+        )
+        parser.add_argument(
+            "--no-users", action="store_true", help="Load the data only; create no demo users."
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even with DJANGO_DEBUG off (demo users have printed passwords).",
+        )
+
+    def handle(self, *args, fixture: Path, no_users: bool, force: bool, **options) -> None:
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "load_demo creates users with printed passwords; it refuses to run with "
+                "DJANGO_DEBUG off. Pass --force if this really is a demo site."
+            )
+        try:
+            data = json.loads(fixture.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise CommandError(f"Cannot read the demo data {fixture}: {error}") from error
+
+        with transaction.atomic():
+            created = DemoLoader(data, fixture.parent).load()
+        summary = ", ".join(f"{count} {name}" for name, count in created.items())
+        self.stdout.write(f"Demo data: created {summary}.")
+        self.stdout.write(
+            f"In the database: {Round.objects.count()} meetings, {Source.objects.count()} "
+            f"sources, {Excerpt.objects.count()} excerpts."
+        )
+        if not no_users:
+            self.create_users()
+
+    def create_users(self) -> None:
+        User = get_user_model()
+        lines = []
+        for username, role in DEMO_USERS.items():
+            user, _ = User.objects.get_or_create(
+                username=username, defaults={"email": f"{username}@demo.invalid"}
+            )
+            password = secrets.token_urlsafe(12)
+            user.set_password(password)
+            user.is_staff = True
+            user.is_active = True
+            user.save()
+            user.groups.add(Group.objects.get(name=role))
+            lines.append(f"  {role:<10} username: {username:<10} password: {password}")
+        self.stdout.write("Demo users (passwords are new on every run):")
+        self.stdout.write("\n".join(lines))
+
+
+class DemoLoader:
+    """Creates what the demo file describes, skipping whatever exists already."""
+
+    def __init__(self, data: dict, folder: Path) -> None:
+        self.data = data
+        self.folder = folder
+        self.created: dict[str, int] = {}
+
+    def _count(self, name: str, was_created: bool) -> None:
+        self.created[name] = self.created.get(name, 0) + int(was_created)
+
+    def load(self) -> dict[str, int]:
+        self.load_venues()
+        self.load_actors()
+        self.load_topics_and_outlets()
+        self.load_rounds()
+        self.load_sources()
+        self.load_excerpts()
+        return self.created
+
+    def load_venues(self) -> None:
+        for item in map(dict, self.data["venues"]):
+            aliases = item.pop("aliases", [])
+            venue, created = Venue.objects.get_or_create(slug=item["slug"], defaults=item)
+            self._count("venues", created)
+            for alias in aliases:
+                VenueAlias.objects.get_or_create(venue=venue, name=alias)
+
+    def load_actors(self) -> None:
+        links = []
+        for item in map(dict, self.data["actors"]):
+            aliases = item.pop("aliases", [])
+            affiliation = item.pop("affiliation", None)
+            members = item.pop("members", [])
+            actor, created = Actor.objects.get_or_create(slug=item["slug"], defaults=item)
+            self._count("actors", created)
+            for alias in aliases:
+                ActorAlias.objects.get_or_create(actor=actor, name=alias)
+            if created:
+                links.append((actor, affiliation, members))
+        for actor, affiliation, members in links:
+            if affiliation:
+                actor.affiliation = Actor.objects.get(slug=affiliation)
+                actor.save(update_fields=["affiliation"])
+            actor.members.set(Actor.objects.filter(slug__in=members))
+
+    def load_topics_and_outlets(self) -> None:
+        for model, key in ((Topic, "topics"), (Outlet, "outlets")):
+            for item in self.data[key]:
+                _, created = model.objects.get_or_create(slug=item["slug"], defaults=item)
+                self._count(key, created)
+
+    def venue_named(self, name: str) -> Venue:
+        venue = (
+            Venue.objects.filter(name_en=name).first()
+            or Venue.objects.filter(aliases__name=name).first()
+        )
+        if venue is None:
+            raise CommandError(f"The demo data names an unknown venue: {name!r}.")
+        return venue
+
+    def load_rounds(self) -> None:
+        spec = self.data["rounds"]
+        guarantors = list(Actor.objects.filter(slug__in=spec["guarantors"]))
+        with open(self.folder / spec["csv"], encoding="utf-8", newline="") as rows:
+            for row in csv.DictReader(rows):
+                number = int(row["number"]) if row["number"] else None
+                start = date.fromisoformat(row["start_date"])
+                slug = f"round-{number}" if number else f"{row['kind']}-{start.isoformat()}"
+                round_, created = Round.objects.get_or_create(
+                    slug=slug,
+                    defaults={
+                        "kind": row["kind"],
+                        "number": number,
+                        "name_ar": row["name_ar"],
+                        "name_en": row["name_en"],
+                        "start_date": start,
+                        "end_date": date.fromisoformat(row["end_date"]),
+                        "venue": self.venue_named(row["city_en"]),
+                        "venue_name_ar": row["city_ar"],
+                        "venue_name_en": row["city_en"],
+                        "state": spec["states"].get(slug, "draft"),
+                    },
+                )
+                self._count("meetings", created)
+                if not created:
+                    continue
+                roles = {actor.slug: "guarantor" for actor in guarantors}
+                roles.update({p["actor"]: p["role"] for p in spec["participants"].get(slug, [])})
+                actors = Actor.objects.in_bulk(list(roles), field_name="slug")
+                Participation.objects.bulk_create(
+                    Participation(round=round_, actor=actors[slug], role=role)
+                    for slug, role in roles.items()
+                )
+
+    def load_sources(self) -> None:
+        for item in map(dict, self.data["sources"]):
+            text = (self.folder / "seeds" / item.pop("file")).read_text(encoding="utf-8")
+            outlet = item.pop("outlet", None)
+            if Source.objects.filter(text_sha256=sha256_of(text)).exists():
+                self._count("sources", False)
+                continue
+            Source.objects.create(
+                text=text,
+                outlet=Outlet.objects.get(slug=outlet) if outlet else None,
+                **item,
+            )
+            self._count("sources", True)
+
+    def load_excerpts(self) -> None:
+        for item in map(dict, self.data["excerpts"]):
+            text = (self.folder / "seeds" / item.pop("source")).read_text(encoding="utf-8")
+            source = Source.objects.get(text_sha256=sha256_of(text))
+            topics = item.pop("topics", [])
+            item["speaker"] = Actor.objects.get(slug=item["speaker"])
+            item["round"] = Round.objects.get(slug=item["round"])
+            excerpt, created = Excerpt.objects.get_or_create(
+                source=source, start=item.pop("start"), end=item.pop("end"), defaults=item
+            )
+            self._count("excerpts", created)
+            if created:
+                excerpt.topics.set(Topic.objects.filter(slug__in=topics))

@@ -1,0 +1,26 @@
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import translation
+
+
+@pytest.fixture
+def development_mode(settings):
+    """`make demo` runs in development mode; the test runner switches DEBUG off."""
+    settings.DEBUG = True
+
+
+@pytest.fixture
+def demo(db, development_mode):
+    """The demo data set, loaded as `make demo` loads it (without the users)."""
+    call_command("load_demo", "--no-users", stdout=StringIO())
+
+
+@pytest.fixture(autouse=True)
+def arabic_by_default():
+    """Each test starts in the site's default language, whatever the last request activated."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
