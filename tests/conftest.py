@@ -24,3 +24,10 @@ def arabic_by_default():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+def pytest_report_header(config):
+    """Say which database the suite runs on, so a CI log reader can tell the two runs apart."""
+    from django.db import connection
+
+    return f"database: {connection.vendor} ({connection.settings_dict['NAME']})"
