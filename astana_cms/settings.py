@@ -133,4 +133,6 @@ LOGGING = {
         "stdout": {"class": "logging.StreamHandler", "formatter": "plain"},
     },
     "root": {"handlers": ["stdout"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # Replaces Django's own console handler, which would print every line twice.
+    "loggers": {"django": {"handlers": ["stdout"], "level": "INFO", "propagate": False}},
 }

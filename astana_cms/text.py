@@ -1,0 +1,146 @@
+"""Arabic-aware text folding for comparison, with a map back to the original text.
+
+One normaliser serves the whole product: anchoring excerpts in their sources, matching names in
+imports, and search. It folds what Arabic writers and keyboards vary on — diacritics, tatweel,
+hamza on alef, alef maqsura, taa marbuta, Arabic-Indic and Persian digits, typographic quotes
+and dashes, white space and direction marks — and remembers, for every character it keeps, where
+that character stood in the original, so that a match found in folded text gives exact offsets in
+the captured text.
+
+Every original character becomes at most one folded character. That is what makes the map exact:
+any span of the folded text maps back to a span of the original that folds to the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Removed outright: harakat and other combining marks of Arabic script, tatweel, direction and
+# zero-width marks, the byte-order mark.
+_REMOVED = {
+    *range(0x0610, 0x061B),  # honorific and Quranic signs above letters
+    0x061C,  # ARABIC LETTER MARK
+    *range(0x064B, 0x0660),  # fathatan … wavy hamza below (tashkeel)
+    0x0670,  # superscript (dagger) alef
+    *range(0x06D6, 0x06DD),  # Quranic annotation marks
+    *range(0x06DF, 0x06E5),
+    0x06E7,
+    0x06E8,
+    *range(0x06EA, 0x06EE),
+    0x0640,  # tatweel
+    0x200B,  # zero width space
+    0x200C,  # zero width non-joiner
+    0x200D,  # zero width joiner
+    0x200E,  # left-to-right mark
+    0x200F,  # right-to-left mark
+    *range(0x202A, 0x202F),  # embeddings and overrides
+    *range(0x2066, 0x206A),  # isolates
+    0xFEFF,  # byte-order mark
+}
+
+_REPLACED = {
+    # Alef with hamza above / below, with madda, wasla → bare alef.
+    "أ": "ا",
+    "إ": "ا",
+    "آ": "ا",
+    "ٱ": "ا",
+    "ى": "ي",  # alef maqsura → yeh
+    "ة": "ه",  # taa marbuta → heh
+    # Persian letters that Arabic text picks up from Persian keyboards.
+    "ی": "ي",
+    "ک": "ك",
+    # Typographic quotes and dashes.
+    "“": '"',
+    "”": '"',
+    "„": '"',
+    "‟": '"',
+    "«": '"',
+    "»": '"',
+    "″": '"',
+    "‘": "'",
+    "’": "'",
+    "‚": "'",
+    "‛": "'",
+    "′": "'",
+    "‹": "'",
+    "›": "'",
+    "‐": "-",
+    "‑": "-",
+    "‒": "-",
+    "–": "-",
+    "—": "-",
+    "―": "-",
+    "−": "-",
+}
+_REPLACED.update({chr(0x0660 + d): str(d) for d in range(10)})  # Arabic-Indic digits
+_REPLACED.update({chr(0x06F0 + d): str(d) for d in range(10)})  # Persian digits
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    """What one character becomes: "" (removed), " " (white space) or one character."""
+    if ord(char) in _REMOVED:
+        return ""
+    if char in _REPLACED:
+        return _REPLACED[char]
+    if char.isspace():
+        return " "
+    lower = char.lower()
+    # Keep the one-to-one map: a character whose lower case is longer (İ) stays as it is.
+    return lower if len(lower) == 1 else char
+
+
+@dataclass(frozen=True)
+class Folded:
+    """Folded text and, for each of its characters, the index of its origin in `original`."""
+
+    original: str
+    text: str
+    origins: tuple[int, ...]
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the original text that folded text[start:end] came from.
+
+        The end is carried past marks that folding removed (a trailing shadda or tanween belongs
+        with its letter), so the original span never cuts a letter from its diacritics.
+        """
+        if not 0 <= start < end <= len(self.text):
+            raise ValueError(f"not a span of the folded text: {start}, {end}")
+        original_start = self.origins[start]
+        original_end = self.origins[end - 1] + 1
+        while original_end < len(self.original) and not _fold_char(self.original[original_end]):
+            original_end += 1
+        return original_start, original_end
+
+    def find_all(self, needle: str) -> list[tuple[int, int]]:
+        """Every non-overlapping occurrence of a folded needle, as spans of the original."""
+        spans = []
+        if not needle:
+            return spans
+        position = self.text.find(needle)
+        while position != -1:
+            spans.append(self.original_span(position, position + len(needle)))
+            position = self.text.find(needle, position + len(needle))
+        return spans
+
+
+def normalise(original: str) -> Folded:
+    """Fold `original` for comparison, keeping the way back to it."""
+    chars: list[str] = []
+    origins: list[int] = []
+    for index, char in enumerate(original):
+        folded = _fold_char(char)
+        if not folded:
+            continue
+        if folded == " " and chars and chars[-1] == " ":
+            continue  # a run of white space (and the marks inside it) is one space
+        chars.append(folded)
+        origins.append(index)
+    return Folded(original, "".join(chars), tuple(origins))
+
+
+def fold(text: str) -> str:
+    """The folded form of `text` alone, trimmed: for keys, look-ups and queries."""
+    return normalise(text).text.strip()
+
