@@ -143,4 +143,3 @@ def normalise(original: str) -> Folded:
 def fold(text: str) -> str:
     """The folded form of `text` alone, trimmed: for keys, look-ups and queries."""
     return normalise(text).text.strip()
-

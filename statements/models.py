@@ -22,6 +22,8 @@ from astana_cms.editorial.models import (
 )
 from rounds.models import Actor, Round
 
+from .provenance import Anchor, Capture, Selector, locate
+
 
 def sha256_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -156,10 +158,44 @@ class Excerpt(EditorialEntry):
     source = models.ForeignKey(
         Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="excerpts"
     )
-    text = models.TextField(_("quoted text"))
-    # Where the passage stands in the source's captured text: text[start:end].
-    start = models.PositiveIntegerField(_("start offset"), null=True, blank=True)
-    end = models.PositiveIntegerField(_("end offset"), null=True, blank=True)
+    text = models.TextField(
+        _("quoted text"),
+        help_text=_(
+            "As it stands in the source. Typed with other hamza, diacritics or quote marks, it "
+            "is still found and anchored to the original words."
+        ),
+    )
+    occurrence = models.PositiveSmallIntegerField(
+        _("occurrence"),
+        default=1,
+        help_text=_("Which appearance of the quote in the source to anchor to, if it recurs."),
+    )
+    # Where the passage stands in the source's captured text: source.text[start:end]. Set by
+    # anchoring on every save, never typed.
+    start = models.PositiveIntegerField(_("start offset"), null=True, blank=True, editable=False)
+    end = models.PositiveIntegerField(_("end offset"), null=True, blank=True, editable=False)
+    occurrences = models.PositiveSmallIntegerField(
+        _("occurrences in the source"), default=0, editable=False
+    )
+    anchor_method = models.CharField(
+        _("anchored by"),
+        max_length=16,
+        blank=True,
+        editable=False,
+        choices=[("exact", _("exact match")), ("normalised", _("normalised match"))],
+    )
+    # The W3C TextQuoteSelector of the anchored passage, to find it again after a recapture.
+    quote_exact = models.TextField(_("anchored passage"), blank=True, editable=False)
+    quote_prefix = models.CharField(_("text before"), max_length=64, blank=True, editable=False)
+    quote_suffix = models.CharField(_("text after"), max_length=64, blank=True, editable=False)
+    anchor_problem = models.TextField(_("anchoring problem"), blank=True, editable=False)
+    anchor_closest = models.TextField(_("closest passage"), blank=True, editable=False)
+    anchor_broken = models.BooleanField(
+        _("passage lost in a recapture"),
+        default=False,
+        editable=False,
+        help_text=_("Set when a new capture of the source no longer holds the anchored passage."),
+    )
     speaker = models.ForeignKey(
         Actor,
         verbose_name=_("speaker"),
@@ -187,6 +223,24 @@ class Excerpt(EditorialEntry):
     notes = models.TextField(_("editor's notes"), blank=True)
 
     objects = ExcerptQuerySet.as_manager()
+
+    # Saving with these fields (or all fields) re-anchors the quote in its source.
+    ANCHOR_INPUTS = frozenset({"text", "source", "occurrence"})
+
+    ANCHOR_FIELDS = frozenset(
+        {
+            "start",
+            "end",
+            "occurrences",
+            "anchor_method",
+            "quote_exact",
+            "quote_prefix",
+            "quote_suffix",
+            "anchor_problem",
+            "anchor_closest",
+            "anchor_broken",
+        }
+    )
 
     class Meta:
         ordering = ["source", "start", "pk"]
@@ -223,9 +277,55 @@ class Excerpt(EditorialEntry):
         return self.source.text[self.start : self.end]
 
     def clean(self) -> None:
-        if self.is_anchored and self.source_id and self.end > len(self.source.text):
-            raise ValidationError(
-                {"end": _("The end offset lies beyond the end of the source's text.")}
-            )
         if (self.start is None) != (self.end is None):
             raise ValidationError(_("Give both offsets or neither."))
+        if self.is_anchored and self.source_id and self.end > len(self.source.text):
+            raise ValidationError(_("The end offset lies beyond the end of the source's text."))
+
+    def save(self, *args, **kwargs) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or self.ANCHOR_INPUTS & set(update_fields):
+            self.anchor()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, *self.ANCHOR_FIELDS}
+        super().save(*args, **kwargs)
+
+    def anchor(self) -> Anchor:
+        """Locate the quote in the source's captured text and remember where."""
+        found = locate(self.text, self.source.text, self.occurrence)
+        self.apply_anchor(found)
+        return found
+
+    def apply_anchor(self, found: Anchor, broken: bool = False) -> None:
+        self.start, self.end = found.start, found.end
+        self.occurrences = found.occurrences
+        self.anchor_method = found.method
+        self.anchor_problem = found.problem
+        self.anchor_closest = found.closest
+        self.anchor_broken = broken and not found.found
+        if found.found:
+            selector = Selector.around(self.source.text, found.start, found.end)
+            self.quote_exact = selector.exact
+            self.quote_prefix = selector.prefix
+            self.quote_suffix = selector.suffix
+            boilerplate = Capture(self.source.text).boilerplate_reason(found.start, found.end)
+            if boilerplate:
+                self.anchor_problem = _(
+                    "The passage lies in text that is not the article's own words (%(reason)s)."
+                ) % {"reason": boilerplate}
+
+    @property
+    def selector(self) -> Selector | None:
+        if not self.quote_exact:
+            return None
+        return Selector(self.quote_exact, self.quote_prefix, self.quote_suffix)
+
+    @property
+    def anchor_is_intact(self) -> bool:
+        """Anchored, and the source's text still holds the anchored passage at its offsets."""
+        return (
+            self.is_anchored
+            and not self.anchor_problem
+            and self.source.text_matches_hash
+            and self.source.text[self.start : self.end] == self.quote_exact
+        )

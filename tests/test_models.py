@@ -120,26 +120,23 @@ class TestExcerpt:
         excerpt = ExcerptFactory()
         assert excerpt.passage == excerpt.text
 
-    def test_end_must_follow_start(self):
-        source = SourceFactory()
-        refused_by_database(lambda: ExcerptFactory(source=source, start=10, end=10))
-        refused_by_database(lambda: ExcerptFactory(source=source, start=10, end=5))
-
-    def test_offsets_come_in_pairs(self):
-        refused_by_database(lambda: ExcerptFactory(start=3, end=None))
-        refused_by_database(lambda: ExcerptFactory(start=None, end=3))
+    @pytest.mark.parametrize(("start", "end"), [(10, 10), (10, 5), (3, None), (None, 3)])
+    def test_offsets_must_make_a_span(self, start, end):
+        excerpt = ExcerptFactory()
+        refused_by_database(
+            lambda: Excerpt.objects.filter(pk=excerpt.pk).update(start=start, end=end)
+        )
 
     def test_unanchored_excerpt_can_be_saved_as_draft(self):
-        excerpt = ExcerptFactory(text="جملة ليست في المصدر", start=None, end=None)
+        excerpt = ExcerptFactory(text="جملة ليست في المصدر")
         assert not excerpt.is_anchored
         assert excerpt.state == State.DRAFT
 
     def test_offsets_must_lie_within_the_text(self):
         excerpt = ExcerptFactory()
         excerpt.end = len(excerpt.source.text) + 1
-        with pytest.raises(ValidationError) as error:
+        with pytest.raises(ValidationError, match="beyond the end"):
             excerpt.full_clean()
-        assert "end" in error.value.message_dict
 
     def test_negative_offsets_are_refused(self):
         excerpt = ExcerptFactory()

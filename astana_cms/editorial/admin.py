@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 
 READONLY_EDITORIAL_FIELDS = ("state", "created_by", "created_at", "changed_by", "changed_at")
@@ -13,6 +15,11 @@ class EditorialAdmin(admin.ModelAdmin):
 
     readonly_fields = READONLY_EDITORIAL_FIELDS
     list_filter = ("state",)
+    # Arabic and English both get typed here: let each field follow its text's direction.
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"dir": "auto", "rows": 5})},
+        models.CharField: {"widget": forms.TextInput(attrs={"dir": "auto", "class": "vTextField"})},
+    }
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
         if not change or form.has_changed():
