@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "import_export",
+    "simple_history",
     "astana_cms.editorial",
     "rounds",
     "statements",
@@ -53,7 +54,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Records which user made each content change in the history tables.
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
+
+# History is for reading and diffing; restoring an old version would bypass the workflow.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 ROOT_URLCONF = "astana_cms.urls"
 

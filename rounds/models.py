@@ -10,12 +10,15 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from astana_cms.editorial.models import (
+    HISTORY_EXCLUDED_FIELDS,
     Bilingual,
     EditorialEntry,
     in_reader_language,
     state_constraint,
+    workflow_permissions,
 )
 
 
@@ -155,11 +158,13 @@ class Round(Bilingual, EditorialEntry):
     participants = models.ManyToManyField(
         Actor, through="Participation", related_name="rounds", verbose_name=_("participants")
     )
+    history = HistoricalRecords(excluded_fields=HISTORY_EXCLUDED_FIELDS)
 
     class Meta:
         ordering = ["start_date"]
         verbose_name = _("round")
         verbose_name_plural = _("rounds")
+        permissions = workflow_permissions("round")
         constraints = [
             state_constraint("rounds_round"),
             models.CheckConstraint(

@@ -11,14 +11,17 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from astana_cms.editorial.models import (
+    HISTORY_EXCLUDED_FIELDS,
     Bilingual,
     EditorialEntry,
     EditorialQuerySet,
     State,
     in_reader_language,
     state_constraint,
+    workflow_permissions,
 )
 from rounds.models import Actor, Round
 
@@ -56,6 +59,15 @@ class Topic(Bilingual):
     @property
     def description(self) -> str:
         return in_reader_language(self.description_ar, self.description_en)
+
+
+class SourceQuerySet(EditorialQuerySet):
+    def ready_for_verification(self) -> SourceQuerySet:
+        return (
+            super()
+            .ready_for_verification()
+            .filter(outlet__isnull=False, published_on__isnull=False)
+        )
 
 
 class Source(EditorialEntry):
@@ -99,11 +111,15 @@ class Source(EditorialEntry):
     captured_at = models.DateTimeField(_("captured at"), null=True, blank=True)
     archive_url = models.URLField(_("archived copy"), max_length=2000, blank=True)
     notes = models.TextField(_("editor's notes"), blank=True)
+    history = HistoricalRecords(excluded_fields=HISTORY_EXCLUDED_FIELDS)
+
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_on", "pk"]
         verbose_name = _("source")
         verbose_name_plural = _("sources")
+        permissions = workflow_permissions("source")
         constraints = [
             state_constraint("statements_source"),
             models.CheckConstraint(
@@ -132,6 +148,16 @@ class Source(EditorialEntry):
     def text_matches_hash(self) -> bool:
         return sha256_of(self.text) == self.text_sha256
 
+    def verification_problems(self) -> list[str]:
+        problems = []
+        if self.outlet_id is None:
+            problems.append(_("No outlet is set."))
+        if self.published_on is None:
+            problems.append(_("No publication date is set."))
+        if not self.text_matches_hash:
+            problems.append(_("The captured text no longer matches its SHA-256."))
+        return problems
+
 
 class ExcerptQuerySet(EditorialQuerySet):
     def published(self) -> ExcerptQuerySet:
@@ -145,6 +171,18 @@ class ExcerptQuerySet(EditorialQuerySet):
             source__state=State.PUBLISHED,
             round__state=State.PUBLISHED,
         )
+
+    def ready_for_verification(self) -> ExcerptQuerySet:
+        return (
+            super()
+            .ready_for_verification()
+            .filter(start__isnull=False, anchor_problem="", speaker__isnull=False)
+            .exclude(round=None)
+        )
+
+    def flagged(self) -> ExcerptQuerySet:
+        """Published excerpts whose passage a recapture of their source lost."""
+        return self.filter(state=State.PUBLISHED, anchor_broken=True)
 
 
 class Excerpt(EditorialEntry):
@@ -221,6 +259,21 @@ class Excerpt(EditorialEntry):
     )
     translation_en = models.TextField(_("English translation"), blank=True)
     notes = models.TextField(_("editor's notes"), blank=True)
+    # Content history; derived anchoring fields are left out (they follow from text and source).
+    history = HistoricalRecords(
+        excluded_fields=[
+            *HISTORY_EXCLUDED_FIELDS,
+            "occurrences",
+            "anchor_method",
+            "quote_exact",
+            "quote_prefix",
+            "quote_suffix",
+            "anchor_problem",
+            "anchor_closest",
+            "anchor_broken",
+        ],
+        m2m_fields=[topics],
+    )
 
     objects = ExcerptQuerySet.as_manager()
 
@@ -246,6 +299,7 @@ class Excerpt(EditorialEntry):
         ordering = ["source", "start", "pk"]
         verbose_name = _("excerpt")
         verbose_name_plural = _("excerpts")
+        permissions = workflow_permissions("excerpt")
         constraints = [
             state_constraint("statements_excerpt"),
             models.CheckConstraint(condition=~Q(text=""), name="statements_excerpt_text_not_empty"),
@@ -319,6 +373,24 @@ class Excerpt(EditorialEntry):
         if not self.quote_exact:
             return None
         return Selector(self.quote_exact, self.quote_prefix, self.quote_suffix)
+
+    def verification_problems(self) -> list[str]:
+        problems = []
+        if not self.anchor_is_intact:
+            problems.append(
+                _("The quote is not anchored in its source: %(why)s")
+                % {"why": self.anchor_problem or _("its passage no longer matches.")}
+            )
+        if self.speaker_id is None:
+            problems.append(_("No speaker is set."))
+        if self.round_id is None:
+            problems.append(_("No round is set."))
+        if not self.kind:
+            problems.append(_("No kind is set."))
+        return problems
+
+    def publication_dependencies(self) -> list[EditorialEntry]:
+        return [entry for entry in (self.source, self.round) if entry is not None]
 
     @property
     def anchor_is_intact(self) -> bool:

@@ -14,8 +14,8 @@ def development_mode(settings):
 
 @pytest.fixture
 def demo(db, development_mode):
-    """The demo data set, loaded as `make demo` loads it (without the users)."""
-    call_command("load_demo", "--no-users", stdout=StringIO())
+    """The demo data set and users, loaded as `make demo` loads them."""
+    call_command("load_demo", stdout=StringIO())
 
 
 @pytest.fixture(autouse=True)
@@ -31,3 +31,9 @@ def pytest_report_header(config):
     from django.db import connection
 
     return f"database: {connection.vendor} ({connection.settings_dict['NAME']})"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Real hashing is deliberately slow; tests log in many times."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

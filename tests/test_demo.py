@@ -121,7 +121,7 @@ def test_load_demo_twice_is_harmless_and_keeps_changes(demo):
     excerpt.notes = "ملاحظة المحرر"
     excerpt.save()
     counts = (Round.objects.count(), Source.objects.count(), Excerpt.objects.count())
-    call_command("load_demo", "--no-users", stdout=StringIO())
+    call_command("load_demo", stdout=StringIO())
     assert (Round.objects.count(), Source.objects.count(), Excerpt.objects.count()) == counts
     excerpt.refresh_from_db()
     assert excerpt.notes == "ملاحظة المحرر"

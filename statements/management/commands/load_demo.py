@@ -1,5 +1,8 @@
 """Load the demo data and create the demo users: `manage.py load_demo`.
 
+Everything is created as a draft and then walked to the state the demo file gives it through
+the workflow, by the demo verifier and publisher, so the demo's audit trail is real.
+
 Running it again is harmless: what exists already (matched by its natural key) is left as it is,
 so a demo in which people have moved entries through the workflow keeps their work. Only the
 demo users' passwords are set anew, and printed.
@@ -19,6 +22,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from astana_cms.editorial import workflow
+from astana_cms.editorial.models import State
 from rounds.models import Actor, ActorAlias, Participation, Round, Venue, VenueAlias
 from statements.models import Excerpt, Outlet, Source, Topic, sha256_of
 
@@ -34,15 +39,12 @@ class Command(BaseCommand):
             "--fixture", type=Path, default=FIXTURES / "demo.json", help="Demo data file."
         )
         parser.add_argument(
-            "--no-users", action="store_true", help="Load the data only; create no demo users."
-        )
-        parser.add_argument(
             "--force",
             action="store_true",
             help="Run even with DJANGO_DEBUG off (demo users have printed passwords).",
         )
 
-    def handle(self, *args, fixture: Path, no_users: bool, force: bool, **options) -> None:
+    def handle(self, *args, fixture: Path, force: bool, **options) -> None:
         if not settings.DEBUG and not force:
             raise CommandError(
                 "load_demo creates users with printed passwords; it refuses to run with "
@@ -54,19 +56,26 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read the demo data {fixture}: {error}") from error
 
         with transaction.atomic():
-            created = DemoLoader(data, fixture.parent).load()
+            logins = self.create_users()
+            loader = DemoLoader(data, fixture.parent)
+            created = loader.load()
+            loader.walk_to_target_states(
+                verifier=logins["verifier"][0], publisher=logins["publisher"][0]
+            )
         summary = ", ".join(f"{count} {name}" for name, count in created.items())
         self.stdout.write(f"Demo data: created {summary}.")
         self.stdout.write(
             f"In the database: {Round.objects.count()} meetings, {Source.objects.count()} "
             f"sources, {Excerpt.objects.count()} excerpts."
         )
-        if not no_users:
-            self.create_users()
+        self.stdout.write("Demo users (passwords are new on every run):")
+        for username, (_user, password) in logins.items():
+            role = DEMO_USERS[username]
+            self.stdout.write(f"  {role:<10} username: {username:<10} password: {password}")
 
-    def create_users(self) -> None:
+    def create_users(self) -> dict:
         User = get_user_model()
-        lines = []
+        logins = {}
         for username, role in DEMO_USERS.items():
             user, _ = User.objects.get_or_create(
                 username=username, defaults={"email": f"{username}@demo.invalid"}
@@ -77,9 +86,8 @@ class Command(BaseCommand):
             user.is_active = True
             user.save()
             user.groups.add(Group.objects.get(name=role))
-            lines.append(f"  {role:<10} username: {username:<10} password: {password}")
-        self.stdout.write("Demo users (passwords are new on every run):")
-        self.stdout.write("\n".join(lines))
+            logins[username] = (user, password)
+        return logins
 
 
 class DemoLoader:
@@ -89,6 +97,7 @@ class DemoLoader:
         self.data = data
         self.folder = folder
         self.created: dict[str, int] = {}
+        self.targets: list[tuple[object, str]] = []  # new entries and the state to walk them to
 
     def _count(self, name: str, was_created: bool) -> None:
         self.created[name] = self.created.get(name, 0) + int(was_created)
@@ -163,12 +172,12 @@ class DemoLoader:
                         "venue": self.venue_named(row["city_en"]),
                         "venue_name_ar": row["city_ar"],
                         "venue_name_en": row["city_en"],
-                        "state": spec["states"].get(slug, "draft"),
                     },
                 )
                 self._count("meetings", created)
                 if not created:
                     continue
+                self.targets.append((round_, spec["states"].get(slug, State.DRAFT)))
                 roles = {actor.slug: "guarantor" for actor in guarantors}
                 roles.update({p["actor"]: p["role"] for p in spec["participants"].get(slug, [])})
                 actors = Actor.objects.in_bulk(list(roles), field_name="slug")
@@ -181,15 +190,17 @@ class DemoLoader:
         for item in map(dict, self.data["sources"]):
             text = (self.folder / "seeds" / item.pop("file")).read_text(encoding="utf-8")
             outlet = item.pop("outlet", None)
+            target = item.pop("state", State.DRAFT)
             if Source.objects.filter(text_sha256=sha256_of(text)).exists():
                 self._count("sources", False)
                 continue
-            Source.objects.create(
+            source = Source.objects.create(
                 text=text,
                 outlet=Outlet.objects.get(slug=outlet) if outlet else None,
                 **item,
             )
             self._count("sources", True)
+            self.targets.append((source, target))
 
     def load_excerpts(self) -> None:
         for item in map(dict, self.data["excerpts"]):
@@ -198,9 +209,19 @@ class DemoLoader:
             topics = item.pop("topics", [])
             item["speaker"] = Actor.objects.get(slug=item["speaker"])
             item["round"] = Round.objects.get(slug=item["round"])
+            target = item.pop("state", State.DRAFT)
             excerpt, created = Excerpt.objects.get_or_create(
                 source=source, start=item.pop("start"), end=item.pop("end"), defaults=item
             )
             self._count("excerpts", created)
             if created:
                 excerpt.topics.set(Topic.objects.filter(slug__in=topics))
+                self.targets.append((excerpt, target))
+
+    def walk_to_target_states(self, verifier, publisher) -> None:
+        """Rounds and sources first: an excerpt is published only after them."""
+        for entry, target in self.targets:
+            if target in (State.VERIFIED, State.PUBLISHED):
+                workflow.verify(entry, verifier, "Demo data: checked against the seed article.")
+            if target == State.PUBLISHED:
+                workflow.publish(entry, publisher)
