@@ -2,7 +2,11 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from astana_cms.editorial.admin import READONLY_EDITORIAL_FIELDS, EditorialAdmin
+from astana_cms.editorial.admin import (
+    EDITORIAL_FIELDSET,
+    READONLY_EDITORIAL_FIELDS,
+    EditorialAdmin,
+)
 
 from .models import Actor, ActorAlias, Participation, Round, Venue, VenueAlias
 
@@ -89,7 +93,7 @@ class RoundAdmin(EditorialAdmin):
             _("Summary and outcomes"),
             {"fields": ("summary_ar", "summary_en", "outcomes_ar", "outcomes_en")},
         ),
-        (_("Editorial record"), {"fields": READONLY_EDITORIAL_FIELDS}),
+        EDITORIAL_FIELDSET,
     )
 
     def get_queryset(self, request):

@@ -7,7 +7,12 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from astana_cms.editorial.admin import READONLY_EDITORIAL_FIELDS, EditorialAdmin
+from astana_cms.editorial.admin import (
+    EDITORIAL_FIELDSET,
+    READONLY_EDITORIAL_FIELDS,
+    EditorialAdmin,
+    EditorialInlineForm,
+)
 
 from .models import Excerpt, Outlet, Source, Topic
 from .provenance import Capture
@@ -133,6 +138,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 class ExcerptInline(admin.StackedInline):
     model = Excerpt
+    form = EditorialInlineForm
     extra = 0
     fields = ("text", "occurrence", ("speaker", "kind", "round"), "topics", "state")
     readonly_fields = ("state",)
@@ -156,7 +162,7 @@ class SourceAdmin(EditorialAdmin):
         (_("Capture"), {"fields": ("url", "archive_url", "captured_at", "text", "text_sha256")}),
         (_("Captured text with its excerpts"), {"fields": ("highlighted_capture",)}),
         (_("Notes"), {"fields": ("notes",)}),
-        (_("Editorial record"), {"fields": READONLY_EDITORIAL_FIELDS}),
+        EDITORIAL_FIELDSET,
     )
 
     @admin.display(description=_("passage in the source"))
@@ -204,7 +210,7 @@ class ExcerptAdmin(EditorialAdmin):
         (None, {"fields": ("source", "text", "occurrence", "provenance")}),
         (_("Attribution"), {"fields": ("speaker", "kind", "round", "topics")}),
         (_("Translation and notes"), {"fields": ("translation_en", "notes")}),
-        (_("Editorial record"), {"fields": READONLY_EDITORIAL_FIELDS}),
+        EDITORIAL_FIELDSET,
     )
 
     @admin.display(description=_("passage in the source"))

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
+from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -318,6 +319,9 @@ class Excerpt(EditorialEntry):
 
     def __str__(self) -> str:
         return Truncator(self.text).chars(80)
+
+    def get_absolute_url(self) -> str:
+        return reverse("statements:excerpt", args=[self.pk])
 
     @property
     def is_anchored(self) -> bool:

@@ -6,4 +6,5 @@ app_name = "statements"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("excerpts/<int:pk>/", views.excerpt_detail, name="excerpt"),
 ]

@@ -1,35 +1,437 @@
-"""Admin pieces shared by every reviewed entry."""
+"""Admin pieces shared by every reviewed entry: workflow buttons and bulk actions, the review
+record, stale-form protection, corrections, and content history with word-level diffs."""
 
 from __future__ import annotations
 
+import difflib
+import re
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
-READONLY_EDITORIAL_FIELDS = ("state", "created_by", "created_at", "changed_by", "changed_at")
+from . import workflow
+from .models import AuditRecord, State
+
+READONLY_EDITORIAL_FIELDS = (
+    "state",
+    "review_record",
+    "created_by",
+    "created_at",
+    "changed_by",
+    "changed_at",
+)
+EDITORIAL_FIELDSET = (_("Editorial record"), {"fields": READONLY_EDITORIAL_FIELDS})
 
 
-class EditorialAdmin(admin.ModelAdmin):
+class EditorialInlineForm(forms.ModelForm):
+    """Inline rows obey the workflow too: a published entry is corrected on its own page."""
+
+    def clean(self) -> dict:
+        data = super().clean()
+        instance = self.instance
+        if (
+            instance.pk is not None
+            and self.has_changed()
+            and instance.state
+            in (
+                State.PUBLISHED,
+                State.WITHDRAWN,
+            )
+        ):
+            raise ValidationError(
+                _(
+                    "This entry is %(state)s: correct it on its own page, where a note for "
+                    "readers goes with the correction."
+                ),
+                params={"state": instance.get_state_display()},
+                code="workflow",
+            )
+        return data
+
+
+class EditorialForm(forms.ModelForm):
+    """Carries the version the editor started from, and a correction note for published entries.
+
+    A form saved after someone else changed the entry (content or state) is refused, so nothing
+    is overwritten unseen. The check locks the row (PostgreSQL) for the rest of the admin's
+    transaction, so the save that follows cannot race another.
+    """
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    correction_note = forms.CharField(
+        label=_("Correction note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
+        help_text=_(
+            "This entry is published: describe the correction for readers. It is shown on the "
+            "public page with its date, and the old text stays in the history."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.user = kwargs.pop("user", None)
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["expected_version"].initial = self.instance.version
+        if self.instance.state != State.PUBLISHED:
+            del self.fields["correction_note"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        entry = self.instance
+        if entry.pk is None or not self.has_changed():
+            return data
+        current = type(entry).objects.select_for_update().filter(pk=entry.pk).first()
+        expected = data.get("expected_version")
+        if current is None or expected is None or current.version != expected:
+            raise ValidationError(
+                _(
+                    "Someone else changed this entry while you were editing it. Nothing was "
+                    "saved: reload the page to see their changes, then make yours again."
+                ),
+                code="stale",
+            )
+        try:
+            workflow.check_edit(current, self.user, data.get("correction_note", ""))
+        except workflow.TransitionRefused as refused:
+            raise ValidationError(refused.message, code="workflow") from refused
+        return data
+
+    def has_changed(self) -> bool:
+        return bool(set(self.changed_data) - {"expected_version", "correction_note"})
+
+
+class WordDiffContextHelper(HistoricalRecordContextHelper):
+    """Show what changed in a text field word by word, not as two truncated values."""
+
+    def stringify_delta_change_values(self, change, old, new):
+        if isinstance(old, str) and isinstance(new, str):
+            return word_diff(old, new)
+        return super().stringify_delta_change_values(change, old, new)
+
+
+def word_diff(old: str, new: str) -> tuple[SafeString, SafeString]:
+    """Both texts, escaped, with removed words in <del> and added words in <ins>."""
+    old_words, new_words = re.split(r"(\s+)", old), re.split(r"(\s+)", new)
+    old_html, new_html = [], []
+    matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        before = conditional_escape("".join(old_words[a1:a2]))
+        after = conditional_escape("".join(new_words[b1:b2]))
+        if op == "equal":
+            old_html.append(before)
+            new_html.append(after)
+            continue
+        if before:
+            old_html.append(f"<del>{before}</del>")
+        if after:
+            new_html.append(f"<ins>{after}</ins>")
+    # Every piece above was escaped before it was wrapped.
+    return mark_safe("".join(old_html)), mark_safe("".join(new_html))  # noqa: S308
+
+
+class EditorialAdmin(SimpleHistoryAdmin):
     """State is shown, never edited here: only the workflow module moves an entry."""
 
+    form = EditorialForm
     readonly_fields = READONLY_EDITORIAL_FIELDS
     list_filter = ("state",)
+    change_form_template = "admin/editorial/change_form.html"
+    actions = ["verify_selected", "publish_selected", "return_selected", "withdraw_selected"]
     # Arabic and English both get typed here: let each field follow its text's direction.
     formfield_overrides = {
         models.TextField: {"widget": forms.Textarea(attrs={"dir": "auto", "rows": 5})},
         models.CharField: {"widget": forms.TextInput(attrs={"dir": "auto", "class": "vTextField"})},
     }
 
+    # --- Permissions -------------------------------------------------------------------------
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Publishers correct published entries without being editors of drafts.
+        if super().has_change_permission(request, obj):
+            return obj is None or obj.state != State.WITHDRAWN or request.user.is_superuser
+        may_correct = workflow.may(request.user, "correct", self.model)
+        return may_correct and (obj is None or obj.state == State.PUBLISHED)
+
+    # --- Forms -------------------------------------------------------------------------------
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+
+        class FormWithUser(form):
+            def __init__(self, *args, **inner_kwargs):
+                super().__init__(*args, user=request.user, **inner_kwargs)
+
+        return FormWithUser
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        extra = ["expected_version"]
+        if obj is not None and obj.state == State.PUBLISHED:
+            extra.insert(0, "correction_note")
+        return [*fieldsets, (_("Save"), {"fields": extra})]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.state == State.WITHDRAWN:
+            # A withdrawn entry is kept as it was.
+            fields += [f.name for f in self.model._meta.fields if f.editable]
+        return fields
+
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
-        if not change or form.has_changed():
+        content_changed = not change or form.has_changed()
+        if content_changed:
             obj.record_change(request.user)
+        if change and content_changed:
+            obj.version += 1
         super().save_model(request, obj, form, change)
+        if change and content_changed:
+            record = workflow.record_edit(
+                obj, request.user, form.cleaned_data.get("correction_note", "")
+            )
+            if record is not None and record.action == AuditRecord.Action.VOID:
+                messages.warning(
+                    request,
+                    gettext("The entry was verified; your edit returned it to draft."),
+                )
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
-        # Entries edited inline (excerpts on their source) record their author too.
+        # Entries edited inline (excerpts on their source) record their author and obey the
+        # same rules as on their own page.
+        edited = []
         for inline_form in formset.forms:
             instance = inline_form.instance
             if inline_form.has_changed() and hasattr(instance, "record_change"):
                 instance.record_change(request.user)
+                if instance.pk is not None:
+                    edited.append(instance)
         super().save_formset(request, form, formset, change)
+        for instance in edited:
+            workflow.record_edit(instance, request.user)
+
+    # --- The review record -------------------------------------------------------------------
+
+    @admin.display(description=_("review record"))
+    def review_record(self, obj) -> SafeString:
+        if obj is None or obj.pk is None:
+            return SafeString("")
+        records = AuditRecord.for_entry(obj)
+        if not records:
+            return format_html("<p>{}</p>", gettext("No review step yet."))
+        rows = format_html_join(
+            "",
+            '<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td dir="auto">{}{}</td></tr>',
+            (
+                (
+                    record.at.strftime("%Y-%m-%d %H:%M"),
+                    record.get_action_display(),
+                    record.get_from_state_display(),
+                    record.get_to_state_display(),
+                    record.user or gettext("system"),
+                    record.note,
+                    format_html(" <strong>{}</strong>", gettext("(four-eyes rule overridden)"))
+                    if record.four_eyes_override
+                    else "",
+                )
+                for record in records
+            ),
+        )
+        return format_html(
+            '<table class="review-record"><thead><tr><th>{}</th><th>{}</th><th>{}</th>'
+            "<th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            gettext("When"),
+            gettext("Step"),
+            gettext("State"),
+            gettext("By"),
+            gettext("Note"),
+            rows,
+        )
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return WordDiffContextHelper(self.model, historical_record)
+
+    # --- One entry: buttons and confirmation pages --------------------------------------------
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/transition/<str:name>/",
+                self.admin_site.admin_view(self.transition_view),
+                name=f"{opts.app_label}_{opts.model_name}_transition",
+            ),
+            *super().get_urls(),
+        ]
+
+    def available_transitions(self, request: HttpRequest, obj) -> list[workflow.Transition]:
+        return [
+            transition
+            for name, transition in workflow.TRANSITIONS.items()
+            if workflow.may(request.user, name, obj) and obj.state in transition.sources
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            opts = self.model._meta
+            context["workflow_buttons"] = [
+                (
+                    transition,
+                    reverse(
+                        f"admin:{opts.app_label}_{opts.model_name}_transition",
+                        args=[obj.pk, transition.name],
+                    ),
+                )
+                for transition in self.available_transitions(request, obj)
+            ]
+            context["returned"] = (
+                AuditRecord.for_entry(obj).filter(action=AuditRecord.Action.RETURN).first()
+                if obj.state == State.DRAFT
+                else None
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def transition_view(self, request: HttpRequest, object_id: str, name: str) -> HttpResponse:
+        if name not in workflow.TRANSITIONS:
+            raise Http404
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not self.has_view_permission(request, obj) or not workflow.may(request.user, name, obj):
+            raise PermissionDenied
+        transition = workflow.TRANSITIONS[name]
+        opts = self.model._meta
+        change_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        if request.method == "POST":
+            try:
+                workflow.perform(
+                    name,
+                    obj,
+                    request.user,
+                    request.POST.get("note", ""),
+                    **self.transition_options(request, transition),
+                )
+            except workflow.TransitionRefused as refused:
+                messages.error(request, refused.message)
+            else:
+                messages.success(
+                    request,
+                    gettext("“%(entry)s”: %(step)s.")
+                    % {"entry": obj, "step": AuditRecord.Action(transition.action).label},
+                )
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": workflow.ACTION_VERBS[name],
+            "opts": opts,
+            "object": obj,
+            "transition": transition,
+            "change_url": change_url,
+            "note_required": transition.note_required,
+            "offer_dependencies": transition is workflow.PUBLISH
+            and any(d.state != State.PUBLISHED for d in obj.publication_dependencies()),
+            "offer_override": transition is workflow.VERIFY
+            and request.user.is_superuser
+            and obj.changed_by_id == request.user.pk,
+            "problems": obj.verification_problems()
+            if transition in (workflow.VERIFY, workflow.PUBLISH)
+            else [],
+        }
+        return TemplateResponse(request, "admin/editorial/transition.html", context)
+
+    @staticmethod
+    def transition_options(request: HttpRequest, transition: workflow.Transition) -> dict:
+        if transition is workflow.PUBLISH:
+            return {"with_dependencies": request.POST.get("with_dependencies") == "on"}
+        if transition is workflow.VERIFY:
+            return {"four_eyes_override": request.POST.get("four_eyes_override") == "on"}
+        return {}
+
+    # --- Many entries: bulk actions ----------------------------------------------------------
+
+    def get_actions(self, request: HttpRequest):
+        actions = super().get_actions(request)
+        for name in ("verify", "publish", "return", "withdraw"):
+            if not workflow.may(request.user, name, self.model):
+                actions.pop(f"{name}_selected", None)
+        return actions
+
+    def _bulk(self, request: HttpRequest, queryset, name: str, note: str = "", **options):
+        report = workflow.perform_many(name, queryset, request.user, note, **options)
+        level = messages.SUCCESS if not report.skipped else messages.WARNING
+        self.message_user(request, str(report), level)
+        for line in report.messages[:20]:
+            self.message_user(request, line, messages.INFO)
+
+    def _bulk_with_note(self, request: HttpRequest, queryset, name: str):
+        """Return and withdraw need a note: ask for it on an intermediate page first."""
+        note = request.POST.get("note", "").strip()
+        if request.POST.get("confirm") and note:
+            self._bulk(request, queryset, name, note)
+            return None
+        if request.POST.get("confirm"):
+            self.message_user(
+                request, str(workflow.TRANSITIONS[name].note_required), messages.ERROR
+            )
+        return TemplateResponse(
+            request,
+            "admin/editorial/bulk_transition.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": workflow.ACTION_VERBS[name],
+                "opts": self.model._meta,
+                "queryset": queryset,
+                "action": f"{name}_selected",
+                "transition": workflow.TRANSITIONS[name],
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    @admin.action(description=_("Verify selected entries"))
+    def verify_selected(self, request, queryset):
+        self._bulk(request, queryset, "verify")
+
+    @admin.action(
+        description=_("Publish selected entries (with their verified sources and rounds)")
+    )
+    def publish_selected(self, request, queryset):
+        self._bulk(request, queryset, "publish", with_dependencies=True)
+
+    @admin.action(description=_("Return selected entries to draft…"))
+    def return_selected(self, request, queryset):
+        return self._bulk_with_note(request, queryset, "return")
+
+    @admin.action(description=_("Withdraw selected entries…"))
+    def withdraw_selected(self, request, queryset):
+        return self._bulk_with_note(request, queryset, "withdraw")
+
+
+@admin.register(AuditRecord)
+class AuditRecordAdmin(admin.ModelAdmin):
+    """The audit trail, for reading: nobody adds, changes or deletes a record here."""
+
+    list_display = ("at", "action", "content_type", "object_id", "from_state", "to_state", "user")
+    list_filter = ("action", "content_type", "public", "four_eyes_override")
+    list_select_related = ("user", "content_type")
+    search_fields = ("note", "user__username")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -4,6 +4,7 @@ from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 ENTRIES = {"rounds": ["round"], "statements": ["source", "excerpt"]}
+ROLES = ["Editor", "Verifier", "Publisher"]
 ROLE_ACTIONS = {
     "Verifier": ["verify", "return"],
     "Publisher": ["publish", "withdraw", "correct"],
@@ -11,13 +12,19 @@ ROLE_ACTIONS = {
 
 
 def grant(apps, schema_editor):
-    for app_label in ENTRIES:
+    for app_label in [*ENTRIES, "editorial"]:
         app_config = apps.get_app_config(app_label)
         app_config.models_module = True  # what create_permissions checks for
         create_permissions(app_config, verbosity=0, apps=apps)
         app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
+    # Everyone in the newsroom may read the audit trail; nobody may change it.
+    read_audit = Permission.objects.get(
+        content_type__app_label="editorial", codename="view_auditrecord"
+    )
+    for role in ROLES:
+        Group.objects.get_or_create(name=role)[0].permissions.add(read_audit)
     for role, actions in ROLE_ACTIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
         for app_label, models in ENTRIES.items():
@@ -45,6 +52,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
+        ("editorial", "0001_audit_record"),
         ("rounds", "0002_workflow_and_history"),
         ("statements", "0004_workflow_and_history"),
     ]

@@ -1,0 +1,364 @@
+"""The workflow as the newsroom meets it in the admin: buttons, bulk actions, the dashboard,
+stale forms, corrections, history and the audit trail."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import translation
+
+from astana_cms.editorial.models import AuditRecord, State
+from statements.models import Excerpt, Source
+from tests.factories import ExcerptFactory, RoundFactory, SourceFactory, UserFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("development_mode")]
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def logins():
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return dict(re.findall(r"username: (\w+)\s+password: (\S+)", out.getvalue()))
+
+
+def login(client, username, logins):
+    client.logout()
+    assert client.login(username=username, password=logins[username])
+    return client
+
+
+def change_url(entry):
+    opts = entry._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[entry.pk])
+
+
+def transition_url(entry, name):
+    opts = entry._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_transition", args=[entry.pk, name])
+
+
+def dashboard_counts(client) -> dict[str, list[int]]:
+    """The dashboard's counts per state, row by row, as the page shows them."""
+    page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    table = page.split('class="module workflow-dashboard"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<th scope="row">(\w+)</th>(.*?)</tr>', table, re.S)
+    return {name: [int(n) for n in re.findall(r">(\d+)</a>", cells)] for name, cells in rows}
+
+
+def form_data(client, entry) -> dict:
+    """What the change form would post back unchanged."""
+    response = client.get(change_url(entry))
+    form = response.context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if value is None:
+            continue
+        if isinstance(value, list | tuple):
+            data[name] = [str(v) for v in value]
+        else:
+            data[name] = str(value) if not isinstance(value, bool) else ("on" if value else "")
+    for formset in response.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        for name in management.fields:
+            data[f"{formset.formset.prefix}-{name}"] = management[name].value()
+        for inline_form in formset.formset.forms:
+            for name in inline_form.fields:
+                value = inline_form[name].value()
+                if value is None:
+                    continue
+                key = inline_form.add_prefix(name)
+                data[key] = [str(v) for v in value] if isinstance(value, list) else str(value)
+    return data
+
+
+def test_demo_users_walk_an_excerpt_from_draft_to_published(client, logins):
+    excerpt = Excerpt.objects.get(text__startswith="ثوابت وطنية")  # draft on a published source
+    assert excerpt.state == State.DRAFT
+    before = dashboard_counts(login(client, "publisher", logins))["Excerpts"]
+
+    verifier = login(client, "verifier", logins)
+    page = verifier.get(change_url(excerpt)).content.decode()
+    assert transition_url(excerpt, "verify") in page
+    assert transition_url(excerpt, "publish") not in page  # not theirs to do
+    assert excerpt.text in verifier.get(reverse("admin:index")).content.decode()  # awaiting me
+    response = verifier.post(transition_url(excerpt, "verify"), {"note": "تحققت من المصدر"})
+    assert response.status_code == 302
+    excerpt.refresh_from_db()
+    assert excerpt.state == State.VERIFIED
+
+    publisher = login(client, "publisher", logins)
+    assert transition_url(excerpt, "publish") in publisher.get(change_url(excerpt)).content.decode()
+    response = publisher.post(transition_url(excerpt, "publish"))
+    assert response.status_code == 302
+    excerpt.refresh_from_db()
+    assert excerpt.state == State.PUBLISHED
+    records = AuditRecord.for_entry(excerpt).order_by("at")
+    assert [(r.action, r.user.username) for r in records] == [
+        ("verify", "verifier"),
+        ("publish", "publisher"),
+    ]
+
+    after = dashboard_counts(publisher)["Excerpts"]
+    draft, verified, published, withdrawn = 0, 1, 2, 3
+    assert after[draft] == before[draft] - 1
+    assert after[verified] == before[verified]
+    assert after[published] == before[published] + 1
+    assert after[withdrawn] == before[withdrawn]
+    assert client.get(excerpt.get_absolute_url()).status_code == 200
+
+
+def test_a_refused_transition_tells_the_user_why(client, logins):
+    excerpt = ExcerptFactory(text="نص لا يرد في المصدر")
+    verifier = login(client, "verifier", logins)
+    response = verifier.post(transition_url(excerpt, "verify"), follow=True)
+    messages = [str(m) for m in response.context["messages"]]
+    assert any("not anchored in its source" in m for m in messages)
+    excerpt.refresh_from_db()
+    assert excerpt.state == State.DRAFT
+
+
+def test_an_editor_has_no_workflow_buttons_and_cannot_post_them(client, logins):
+    excerpt = Excerpt.objects.filter(state=State.DRAFT).first()
+    editor = login(client, "editor", logins)
+    page = editor.get(change_url(excerpt)).content.decode()
+    assert "/transition/" not in page
+    assert editor.post(transition_url(excerpt, "verify")).status_code == 403
+    excerpt.refresh_from_db()
+    assert excerpt.state == State.DRAFT
+
+
+def test_returned_entry_shows_its_reason_to_the_author(client, logins):
+    source = Source.objects.filter(state=State.DRAFT).first()
+    editor_user = get_user_model().objects.get(username="editor")
+    source.record_change(editor_user)
+    source.save()
+    Source.objects.filter(pk=source.pk).update(state=State.VERIFIED)
+    verifier = login(client, "verifier", logins)
+    verifier.post(transition_url(source, "return"), {"note": "أضف اسم الوسيلة الإعلامية"})
+    source.refresh_from_db()
+    assert source.state == State.DRAFT
+
+    editor = login(client, "editor", logins)
+    assert "أضف اسم الوسيلة الإعلامية" in editor.get(change_url(source)).content.decode()
+    assert "أضف اسم الوسيلة الإعلامية" in editor.get(reverse("admin:index")).content.decode()
+
+
+def test_four_eyes_override_by_a_superuser_is_recorded(client):
+    root = get_user_model().objects.create_superuser("root", "", "pw")
+    client.force_login(root)
+    excerpt = ExcerptFactory()
+    excerpt.record_change(root)
+    excerpt.save()
+    client.post(transition_url(excerpt, "verify"))
+    excerpt.refresh_from_db()
+    assert excerpt.state == State.DRAFT
+    client.post(transition_url(excerpt, "verify"), {"four_eyes_override": "on"})
+    excerpt.refresh_from_db()
+    assert excerpt.state == State.VERIFIED
+    assert AuditRecord.for_entry(excerpt).get().four_eyes_override
+    assert "four-eyes rule overridden" in client.get(change_url(excerpt)).content.decode()
+
+
+def test_editing_a_verified_entry_in_the_admin_voids_the_verification(client, logins):
+    excerpt = Excerpt.objects.filter(state=State.VERIFIED).first()
+    editor = login(client, "editor", logins)
+    data = form_data(editor, excerpt)
+    data["notes"] = "أضيفت ملاحظة"
+    response = editor.post(change_url(excerpt), data, follow=True)
+    assert response.status_code == 200
+    excerpt.refresh_from_db()
+    assert excerpt.state == State.DRAFT
+    assert excerpt.notes == "أضيفت ملاحظة"
+    assert AuditRecord.for_entry(excerpt).first().action == "void"
+    assert any("returned it to draft" in str(m) for m in response.context["messages"])
+
+
+def test_a_stale_form_is_refused_and_nothing_is_overwritten(client, logins):
+    excerpt = Excerpt.objects.filter(state=State.DRAFT).first()
+    editor = login(client, "editor", logins)
+    mine = form_data(editor, excerpt)
+    theirs = form_data(editor, excerpt)
+
+    theirs["notes"] = "تعديل زميل"
+    assert editor.post(change_url(excerpt), theirs).status_code == 302
+
+    mine["notes"] = "تعديلي"
+    response = editor.post(change_url(excerpt), mine)
+    assert response.status_code == 200
+    assert "Someone else changed this entry" in response.content.decode()
+    excerpt.refresh_from_db()
+    assert excerpt.notes == "تعديل زميل"
+
+
+def test_a_transition_makes_open_forms_stale(client, logins):
+    excerpt = Excerpt.objects.get(text__startswith="ثوابت وطنية")
+    editor = login(client, "editor", logins)
+    stale = form_data(editor, excerpt)
+    verifier = login(client, "verifier", logins)
+    verifier.post(transition_url(excerpt, "verify"))
+    editor = login(client, "editor", logins)
+    stale["notes"] = "متأخر"
+    response = editor.post(change_url(excerpt), stale)
+    assert "Someone else changed this entry" in response.content.decode()
+    excerpt.refresh_from_db()
+    assert excerpt.state == State.VERIFIED
+
+
+class TestCorrections:
+    def published_excerpt(self):
+        return Excerpt.objects.published().order_by("pk").first()
+
+    def test_an_editor_cannot_change_a_published_excerpt(self, client, logins):
+        excerpt = self.published_excerpt()
+        editor = login(client, "editor", logins)
+        data = form_data(editor, excerpt)
+        data["translation_en"] = "A silent edit"
+        response = editor.post(change_url(excerpt), data)
+        assert "permission to correct" in response.content.decode()
+        excerpt.refresh_from_db()
+        assert excerpt.translation_en == ""
+
+    def test_a_publisher_needs_a_public_note(self, client, logins):
+        excerpt = self.published_excerpt()
+        publisher = login(client, "publisher", logins)
+        data = form_data(publisher, excerpt)
+        data["translation_en"] = "An edit without a note"
+        response = publisher.post(change_url(excerpt), data)
+        assert "describe the correction for readers" in response.content.decode()
+
+    def test_a_correction_is_shown_publicly_and_the_old_text_kept(self, client, logins):
+        excerpt = self.published_excerpt()
+        old_text = excerpt.text
+        publisher = login(client, "publisher", logins)
+        data = form_data(publisher, excerpt)
+        data["text"] = old_text.replace("مسار أستانة", "مسار أستانا")
+        data["correction_note"] = "صُحّح اسم المسار وفق النص الأصلي"
+        response = publisher.post(change_url(excerpt), data)
+        assert response.status_code == 302
+        excerpt.refresh_from_db()
+        assert excerpt.state == State.PUBLISHED
+        assert excerpt.history.latest().text == excerpt.text != old_text
+        assert excerpt.history.earliest().text == old_text
+
+        client.logout()
+        page = client.get(excerpt.get_absolute_url()).content.decode()
+        assert "صُحّح اسم المسار وفق النص الأصلي" in page
+        assert "تصحيح" in page or "Corrected on" in page
+
+        history = login(client, "publisher", logins).get(
+            reverse("admin:statements_excerpt_history", args=[excerpt.pk])
+        )
+        html = history.content.decode()
+        assert "<del>أستانة</del>" in html
+        assert "<ins>أستانا</ins>" in html
+
+
+class TestBulkActions:
+    def test_bulk_publish_reports_per_entry_outcomes(self, client, logins):
+        publisher = login(client, "publisher", logins)
+        rounds = RoundFactory.create_batch(3)
+        verified = RoundFactory.create_batch(2)
+        from rounds.models import Round
+
+        Round.objects.filter(pk__in=[r.pk for r in verified]).update(state=State.VERIFIED)
+        response = publisher.post(
+            reverse("admin:rounds_round_changelist"),
+            {"action": "publish_selected", "_selected_action": [r.pk for r in rounds + verified]},
+            follow=True,
+        )
+        messages = [str(m) for m in response.context["messages"]]
+        assert "2 published; 3 skipped: not verified" in messages
+
+    def test_bulk_withdraw_asks_for_a_public_note_first(self, client, logins):
+        publisher = login(client, "publisher", logins)
+        published = list(Excerpt.objects.published())
+        url = reverse("admin:statements_excerpt_changelist")
+        ids = [e.pk for e in published]
+        response = publisher.post(url, {"action": "withdraw_selected", "_selected_action": ids})
+        assert response.status_code == 200
+        assert "Public note" in response.content.decode()
+        assert Excerpt.objects.published().count() == len(published)
+
+        response = publisher.post(
+            url,
+            {
+                "action": "withdraw_selected",
+                "_selected_action": ids,
+                "confirm": "yes",
+                "note": "سُحبت للمراجعة",
+            },
+            follow=True,
+        )
+        assert f"{len(ids)} withdrawn" in [str(m) for m in response.context["messages"]]
+        assert not Excerpt.objects.published().exists()
+        for excerpt in published:
+            assert client.get(excerpt.get_absolute_url()).status_code == 410
+
+    def test_an_editor_is_offered_no_workflow_actions(self, client, logins):
+        editor = login(client, "editor", logins)
+        response = editor.get(reverse("admin:statements_excerpt_changelist"))
+        form = response.context["action_form"]
+        actions = [name for name, _ in form.fields["action"].choices] if form else []
+        assert not {"verify_selected", "publish_selected"} & set(actions)
+
+
+class TestAuditTrail:
+    def test_nobody_can_change_or_delete_a_record(self, client):
+        root = get_user_model().objects.create_superuser("root", "", "pw")
+        client.force_login(root)
+        excerpt = ExcerptFactory()
+        from astana_cms.editorial import workflow
+
+        record = workflow.verify(excerpt, UserFactory(role="Verifier"))
+        change = reverse("admin:editorial_auditrecord_change", args=[record.pk])
+        page = client.get(change)
+        assert page.status_code == 200
+        assert 'name="_save"' not in page.content.decode()
+        client.post(change, {"note": "تلاعب"})
+        delete = reverse("admin:editorial_auditrecord_delete", args=[record.pk])
+        assert client.post(delete, {"post": "yes"}).status_code == 403
+        record.refresh_from_db()
+        assert record.note == ""
+
+    def test_the_change_form_shows_the_review_record(self, client, logins):
+        excerpt = Excerpt.objects.published().first()
+        page = login(client, "editor", logins).get(change_url(excerpt)).content.decode()
+        assert 'class="review-record"' in page
+        assert "verifier" in page and "publisher" in page
+
+
+class TestPublicPermalink:
+    def test_withdrawal_answers_410_with_the_note_and_date_but_no_content(self, client):
+        excerpt = ExcerptFactory(
+            source=SourceFactory(state=State.PUBLISHED), round=RoundFactory(state=State.PUBLISHED)
+        )
+        from astana_cms.editorial import workflow
+
+        root = UserFactory(is_superuser=True)
+        workflow.verify(excerpt, root)
+        workflow.publish(excerpt, root)
+        workflow.withdraw(excerpt, root, "نُسب الاقتباس إلى متحدث آخر")
+        response = client.get(excerpt.get_absolute_url())
+        assert response.status_code == 410
+        page = response.content.decode()
+        assert "نُسب الاقتباس إلى متحدث آخر" in page
+        assert excerpt.text not in page
+
+    @pytest.mark.parametrize("state", [State.DRAFT, State.VERIFIED])
+    def test_unpublished_excerpts_are_404_never_403(self, client, state):
+        excerpt = ExcerptFactory()
+        Excerpt.objects.filter(pk=excerpt.pk).update(state=state)
+        assert client.get(excerpt.get_absolute_url()).status_code == 404
+
+    def test_unknown_excerpt_is_404(self, client):
+        assert client.get(reverse("statements:excerpt", args=[999999])).status_code == 404
