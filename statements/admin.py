@@ -1,6 +1,6 @@
 import itertools
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -175,6 +175,24 @@ class SourceAdmin(EditorialAdmin):
     @admin.display(description=_("excerpts"), ordering="excerpt_total")
     def excerpt_count(self, obj: Source) -> int:
         return obj.excerpt_total
+
+    def save_model(self, request, obj, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "text" in form.changed_data:
+            report = obj.reanchor_excerpts(request.user)
+            self.message_user(
+                request,
+                gettext(
+                    "New capture: %(kept)d excerpt(s) in place, %(moved)d found again "
+                    "elsewhere, %(broken)d whose passage is gone."
+                )
+                % {
+                    "kept": len(report.kept),
+                    "moved": len(report.moved),
+                    "broken": len(report.broken),
+                },
+                messages.WARNING if report.broken else messages.SUCCESS,
+            )
 
     @admin.display(description=_("captured text"))
     def highlighted_capture(self, obj: Source) -> SafeString:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from astana_cms.editorial import workflow
 from astana_cms.editorial.models import (
     HISTORY_EXCLUDED_FIELDS,
     Bilingual,
@@ -26,7 +29,7 @@ from astana_cms.editorial.models import (
 )
 from rounds.models import Actor, Round
 
-from .provenance import Anchor, Capture, Selector, locate
+from .provenance import Anchor, Capture, Selector, locate, reanchor
 
 
 def sha256_of(text: str) -> str:
@@ -60,6 +63,15 @@ class Topic(Bilingual):
     @property
     def description(self) -> str:
         return in_reader_language(self.description_ar, self.description_en)
+
+
+@dataclass
+class RecaptureReport:
+    """What re-anchoring after a recapture did to a source's excerpts."""
+
+    kept: list[Excerpt] = field(default_factory=list)
+    moved: list[Excerpt] = field(default_factory=list)
+    broken: list[Excerpt] = field(default_factory=list)
 
 
 class SourceQuerySet(EditorialQuerySet):
@@ -148,6 +160,46 @@ class Source(EditorialEntry):
     @property
     def text_matches_hash(self) -> bool:
         return sha256_of(self.text) == self.text_sha256
+
+    def recapture(self, text: str, user, note: str = "") -> RecaptureReport:
+        """Replace the captured text with a new capture and re-anchor every excerpt.
+
+        The change obeys the workflow like any edit (a published source is corrected by a
+        publisher with a public note; a verified one returns to draft), then each excerpt is
+        found again from its selector. One whose passage is gone is flagged: back to draft if
+        it was verified, left up and flagged for its publisher if it was published.
+        """
+        with transaction.atomic():
+            workflow.check_edit(self, user, note)
+            self.text = text
+            self.captured_at = timezone.now()
+            self.record_change(user)
+            self.version += 1
+            self.save()
+            workflow.record_edit(self, user, note)
+            return self.reanchor_excerpts(user)
+
+    def reanchor_excerpts(self, user) -> RecaptureReport:
+        """Find every excerpt of this source again after its text changed."""
+        report = RecaptureReport()
+        for excerpt in self.excerpts.select_for_update().order_by("pk"):
+            excerpt.source = self
+            selector = excerpt.selector
+            found = reanchor(selector, self.text) if selector else locate(excerpt.text, self.text)
+            if found.found:
+                moved = (found.start, found.end) != (excerpt.start, excerpt.end)
+                excerpt.apply_anchor(found)
+                excerpt.occurrence = found.occurrence or 1
+                excerpt.save(update_fields={*Excerpt.ANCHOR_FIELDS, "occurrence"}, anchor=False)
+                (report.moved if moved else report.kept).append(excerpt)
+                continue
+            excerpt.apply_anchor(found, broken=True)
+            excerpt.save(update_fields=Excerpt.ANCHOR_FIELDS, anchor=False)
+            report.broken.append(excerpt)
+            workflow.void_verification(
+                excerpt, user, _("A new capture of the source no longer holds the passage.")
+            )
+        return report
 
     def verification_problems(self) -> list[str]:
         problems = []
@@ -340,9 +392,9 @@ class Excerpt(EditorialEntry):
         if self.is_anchored and self.source_id and self.end > len(self.source.text):
             raise ValidationError(_("The end offset lies beyond the end of the source's text."))
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args, anchor: bool = True, **kwargs) -> None:
         update_fields = kwargs.get("update_fields")
-        if update_fields is None or self.ANCHOR_INPUTS & set(update_fields):
+        if anchor and (update_fields is None or self.ANCHOR_INPUTS & set(update_fields)):
             self.anchor()
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, *self.ANCHOR_FIELDS}

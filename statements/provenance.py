@@ -38,6 +38,7 @@ class Anchor:
     end: int | None = None
     method: str = Method.NONE
     occurrences: int = 0
+    occurrence: int = 0  # which of the occurrences this is, from 1
     problem: str = ""
     closest: str = ""
 
@@ -111,7 +112,9 @@ def locate(quote: str, text: str, occurrence: int = 1) -> Anchor:
             % {"count": len(spans), "wanted": occurrence},
         )
     start, end = spans[occurrence - 1]
-    return Anchor(start=start, end=end, method=method, occurrences=len(spans))
+    return Anchor(
+        start=start, end=end, method=method, occurrences=len(spans), occurrence=occurrence
+    )
 
 
 def reanchor(selector: Selector, text: str) -> Anchor:
@@ -139,6 +142,7 @@ def reanchor(selector: Selector, text: str) -> Anchor:
         end=best[1],
         method=method,
         occurrences=len(spans),
+        occurrence=spans.index(best) + 1,
     )
 
 

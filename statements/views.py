@@ -68,9 +68,7 @@ def excerpt_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "verified": verified,
         "published": published,
         "corrections": corrections,
-        "same_speaker": same.filter(speaker=excerpt.speaker_id).order_by("-published_at")[
-            :RELATED
-        ],
+        "same_speaker": same.filter(speaker=excerpt.speaker_id).order_by("-published_at")[:RELATED],
         "same_round": same.filter(round=excerpt.round_id).order_by("source", "start")[:RELATED],
     }
     return render(request, "statements/excerpt_detail.html", context)

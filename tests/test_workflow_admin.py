@@ -59,7 +59,7 @@ def form_data(client, entry) -> dict:
     response = client.get(change_url(entry))
     form = response.context["adminform"].form
     data = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         if value is None:
             continue
