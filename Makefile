@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test lint messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Astana CMS needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
@@ -29,6 +29,12 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+
+# For translators: collect new strings into locale/ar/…/django.po, then compile it (needs GNU
+# gettext). The compiled .mo is committed, so a fresh machine needs no gettext.
+messages: install
+	$(BIN)/python manage.py makemessages -l ar --ignore=.venv --ignore=tests --ignore=bench
+	$(BIN)/python manage.py compilemessages -l ar
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote as percent_encode
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from astana_cms.text import fold, normalise
 
@@ -177,22 +178,22 @@ def closest_passage(quote: str, text: str) -> str:
 _BOILERPLATE_PATTERNS = [
     (re.compile(p), reason)
     for p, reason in [
-        (r"^camera icon", "photo caption"),
-        (r"^tag icon", "page furniture"),
-        (r"^(ا)?قرا ايضا", "“read also” link"),
-        (r"^قد يهمك", "“read also” link"),
-        (r"^مقالات متعلقه$", "related articles"),
-        (r"^تابعنا$", "page furniture"),
-        (r"^الاكثر تداولا$", "page furniture"),
-        (r"^(reuters|afp|ap|رويترز)$", "wire credit"),
-        (r"^ادعم ", "donation appeal"),
-        (r"^اضغط هنا للمساهمه", "donation appeal"),
-        (r"^دولار واحد شهريا", "donation appeal"),
-        (r"بحاجتك لنبقي مستقلين", "donation appeal"),
-        (r"^الاعلام الموجه", "donation appeal"),
-        (r"^×$", "page furniture"),
+        (r"^camera icon", gettext_lazy("photo caption")),
+        (r"^tag icon", gettext_lazy("page furniture")),
+        (r"^(ا)?قرا ايضا", gettext_lazy("“read also” link")),
+        (r"^قد يهمك", gettext_lazy("“read also” link")),
+        (r"^مقالات متعلقه$", gettext_lazy("related articles")),
+        (r"^تابعنا$", gettext_lazy("page furniture")),
+        (r"^الاكثر تداولا$", gettext_lazy("page furniture")),
+        (r"^(reuters|afp|ap|رويترز)$", gettext_lazy("wire credit")),
+        (r"^ادعم ", gettext_lazy("donation appeal")),
+        (r"^اضغط هنا للمساهمه", gettext_lazy("donation appeal")),
+        (r"^دولار واحد شهريا", gettext_lazy("donation appeal")),
+        (r"بحاجتك لنبقي مستقلين", gettext_lazy("donation appeal")),
+        (r"^الاعلام الموجه", gettext_lazy("donation appeal")),
+        (r"^×$", gettext_lazy("page furniture")),
         # A photo caption: a line that ends by crediting its picture, "(الأناضول)", "(AFP)".
-        (r"^[^.!؟?]{0,160}\([^()]{2,40}\)$", "photo caption"),
+        (r"^[^.!؟?]{0,160}\([^()]{2,40}\)$", gettext_lazy("photo caption")),
     ]
 ]
 
@@ -203,7 +204,7 @@ class Block:
 
     start: int
     end: int
-    boilerplate: str = ""
+    boilerplate: str = ""  # why this paragraph is not the article's words ("" if it is)
 
     def __contains__(self, position: int) -> bool:
         return self.start <= position < self.end
@@ -230,7 +231,7 @@ class Capture:
             )
             # A long paragraph seen before: the body captured twice.
             if not reason and len(folded) > 80 and folded in seen:
-                reason = "repeated text (captured twice)"
+                reason = gettext_lazy("repeated text (captured twice)")
             seen.setdefault(folded, match.start())
             blocks.append(Block(match.start(), match.end(), reason))
         self.blocks = blocks

@@ -18,6 +18,14 @@ def demo(db, development_mode):
     call_command("load_demo", stdout=StringIO())
 
 
+@pytest.fixture
+def english(client):
+    """Assert on English messages: the code's own language, in code and in requests."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def arabic_by_default():
     """Each test starts in the site's default language, whatever the last request activated."""
@@ -30,7 +38,8 @@ def pytest_report_header(config):
     """Say which database the suite runs on, so a CI log reader can tell the two runs apart."""
     from django.db import connection
 
-    return f"database: {connection.vendor} ({connection.settings_dict['NAME']})"
+    where = connection.settings_dict["NAME"] if connection.vendor != "sqlite" else "in memory"
+    return f"database: {connection.vendor} ({where})"
 
 
 @pytest.fixture(autouse=True)

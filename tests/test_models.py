@@ -132,6 +132,7 @@ class TestExcerpt:
         assert not excerpt.is_anchored
         assert excerpt.state == State.DRAFT
 
+    @pytest.mark.usefixtures("english")
     def test_offsets_must_lie_within_the_text(self):
         excerpt = ExcerptFactory()
         excerpt.end = len(excerpt.source.text) + 1

@@ -13,6 +13,8 @@ from tests.factories import ExcerptFactory
 
 SEEDS = Path(settings.BASE_DIR) / "fixtures" / "seeds"
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def seed(name: str) -> str:
     return next(SEEDS.glob(f"{name}_*.txt")).read_text(encoding="utf-8")

@@ -72,3 +72,91 @@ def test_home_has_no_inline_script_or_style(client, demo):
     assert "<script" not in page
     assert "style=" not in page
     assert "<style" not in page
+
+
+class TestExcerptPage:
+    """The public permalink: the quote, its provenance, and nothing that is not public."""
+
+    @pytest.fixture
+    def published(self, demo):
+        from statements.models import Excerpt
+
+        return Excerpt.objects.published().get(text__startswith="على خلفية التطورات")
+
+    def test_shows_the_quote_speaker_round_and_citation(self, client, published):
+        page = client.get(published.get_absolute_url()).content.decode()
+        assert published.text in page
+        assert "كانات توميش" in page
+        assert "أستانا 20" in page
+        assert "عنب بلدي" in page  # outlet
+        assert "كازاخستان تدعو لقفل مسار" in page  # headline
+        assert '<time datetime="2023-06-21">' in page  # publication date
+        assert "مستقبل مسار أستانا" in page  # topic
+
+    def test_context_is_bounded_and_leaves_out_boilerplate(self, client, published):
+        from statements.provenance import CONTEXT_LIMIT
+
+        response = client.get(published.get_absolute_url())
+        context = response.context
+        shown = context["before"] + context["passage"] + context["after"]
+        assert len(shown) <= CONTEXT_LIMIT + 4
+        assert "camera icon" not in shown
+        page = response.content.decode()
+        assert "ادعم عنب بلدي" not in page  # the article is never republished whole
+        assert "اضغط هنا للمساهمة" not in page
+
+    def test_no_url_means_a_plain_citation_and_no_link(self, client, published):
+        page = client.get(published.get_absolute_url()).content.decode()
+        assert "لا رابط إلكترونياً لهذا المصدر" in page
+        assert "#:~:text=" not in page
+
+    def test_a_source_url_gives_a_text_fragment_link_and_the_archive(self, client, published):
+        from statements.models import Source
+        from statements.provenance import text_fragment_url
+
+        Source.objects.filter(pk=published.source_id).update(
+            url="https://example.org/article", archive_url="https://archive.example.org/a"
+        )
+        page = client.get(published.get_absolute_url()).content.decode()
+        expected = text_fragment_url("https://example.org/article", published.quote_exact)
+        assert f'href="{expected}"' in page
+        assert 'href="https://archive.example.org/a"' in page
+
+    def test_shows_when_it_was_verified_and_published(self, client, published):
+        response = client.get(published.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+        assert response.context["verified"].action == "verify"
+        assert response.context["published"].action == "publish"
+
+    def test_related_excerpts_are_published_ones_only(self, client, published):
+        from statements.models import Excerpt
+
+        response = client.get(published.get_absolute_url())
+        related = list(response.context["same_speaker"]) + list(response.context["same_round"])
+        assert related
+        assert all(e.state == State.PUBLISHED for e in related)
+        draft = Excerpt.objects.filter(round=published.round, state=State.DRAFT).first()
+        assert draft.text not in response.content.decode()
+
+    def test_a_published_excerpt_of_a_withdrawn_source_is_gone_from_view(self, client, published):
+        from astana_cms.editorial import workflow
+        from tests.factories import UserFactory
+
+        workflow.withdraw(published.source, UserFactory(is_superuser=True), "سُحب المصدر")
+        assert client.get(published.get_absolute_url()).status_code == 404
+
+    def test_a_fixed_number_of_queries(self, client, published, django_assert_num_queries):
+        with django_assert_num_queries(5):
+            client.get(published.get_absolute_url())
+
+
+def test_the_public_site_speaks_arabic_by_default_and_english_on_request(client):
+    assert "أحدث المقتطفات المنشورة" in client.get("/ar/").content.decode()
+    assert "Latest published excerpts" in client.get("/en/").content.decode()
+
+
+def test_the_admin_speaks_arabic_to_the_newsroom(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("root", "", "pw"))
+    page = client.get(reverse("admin:index")).content.decode()
+    assert 'dir="rtl"' in page
+    assert "سير المراجعة" in page  # the workflow dashboard
+    assert "المصادر والمقتطفات" in page

@@ -12,15 +12,9 @@ from astana_cms.editorial.models import AuditRecord, State
 from statements.models import Excerpt, Source
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 SOUSAN = "ثوابت وطنية غير قابلة للمساومة والتفاوض"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 ROLES = ["Editor", "Verifier", "Publisher"]
 TRANSITIONS = ["verify", "publish", "return", "withdraw"]
@@ -66,14 +66,6 @@ def entry_in_state(model: str, state: str):
     type(entry).objects.filter(pk=entry.pk).update(state=state)
     entry.refresh_from_db()
     return entry
-
-
-@pytest.fixture(autouse=True)
-def english():
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
 
 
 @pytest.mark.parametrize("model", MODELS)

@@ -14,13 +14,7 @@ from astana_cms.editorial.models import AuditRecord, State
 from statements.models import Excerpt, Source
 from tests.factories import ExcerptFactory, RoundFactory, SourceFactory, UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("development_mode")]
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("development_mode", "english")]
 
 
 @pytest.fixture

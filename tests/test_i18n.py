@@ -1,0 +1,30 @@
+"""Every user-facing string has its Arabic translation."""
+
+import re
+from pathlib import Path
+
+from django.conf import settings
+
+PO = Path(settings.BASE_DIR) / "locale" / "ar" / "LC_MESSAGES" / "django.po"
+
+
+def entries(text: str):
+    for block in text.split("\n\n"):
+        lines = [line for line in block.splitlines() if not line.startswith("#")]
+        if not lines:
+            continue
+        joined = "\n".join(lines)
+        msgid = "".join(re.findall(r'"(.*)"', joined.split("msgstr", 1)[0]))
+        translations = re.split(r"^msgstr(?:\[\d\])? ", joined, flags=re.M)[1:]
+        yield msgid, ["".join(re.findall(r'"(.*)"', t)) for t in translations]
+
+
+def test_every_string_is_translated_to_arabic():
+    text = PO.read_text(encoding="utf-8")
+    untranslated = [msgid for msgid, strs in entries(text) if msgid and not all(strs)]
+    assert untranslated == []
+    assert "#, fuzzy" not in text.split("\n\n", 1)[1]
+
+
+def test_the_compiled_catalogue_is_committed_beside_it():
+    assert PO.with_suffix(".mo").stat().st_size > 0
