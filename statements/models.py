@@ -238,6 +238,21 @@ class ExcerptQuerySet(EditorialQuerySet):
         return self.filter(state=State.PUBLISHED, anchor_broken=True)
 
 
+# What anchoring derives from the quote and its source's text, and stores; never typed.
+DERIVED_ANCHOR_FIELDS = (
+    "start",
+    "end",
+    "occurrences",
+    "anchor_method",
+    "quote_exact",
+    "quote_prefix",
+    "quote_suffix",
+    "anchor_problem",
+    "anchor_closest",
+    "anchor_broken",
+)
+
+
 class Excerpt(EditorialEntry):
     """A passage quoted from one source, attributed to a speaker and tied to a round."""
 
@@ -312,18 +327,11 @@ class Excerpt(EditorialEntry):
     )
     translation_en = models.TextField(_("English translation"), blank=True)
     notes = models.TextField(_("editor's notes"), blank=True)
-    # Content history; derived anchoring fields are left out (they follow from text and source).
+    # Content history; what anchoring derives is left out, but for the offsets themselves.
     history = HistoricalRecords(
         excluded_fields=[
             *HISTORY_EXCLUDED_FIELDS,
-            "occurrences",
-            "anchor_method",
-            "quote_exact",
-            "quote_prefix",
-            "quote_suffix",
-            "anchor_problem",
-            "anchor_closest",
-            "anchor_broken",
+            *(name for name in DERIVED_ANCHOR_FIELDS if name not in ("start", "end")),
         ],
         m2m_fields=[topics],
     )
@@ -333,20 +341,7 @@ class Excerpt(EditorialEntry):
     # Saving with these fields (or all fields) re-anchors the quote in its source.
     ANCHOR_INPUTS = frozenset({"text", "source", "occurrence"})
 
-    ANCHOR_FIELDS = frozenset(
-        {
-            "start",
-            "end",
-            "occurrences",
-            "anchor_method",
-            "quote_exact",
-            "quote_prefix",
-            "quote_suffix",
-            "anchor_problem",
-            "anchor_closest",
-            "anchor_broken",
-        }
-    )
+    ANCHOR_FIELDS = frozenset(DERIVED_ANCHOR_FIELDS)
 
     class Meta:
         ordering = ["source", "start", "pk"]
