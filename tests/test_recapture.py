@@ -5,7 +5,6 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.utils import translation
 
 from astana_cms.editorial import workflow
 from astana_cms.editorial.models import AuditRecord, State

@@ -8,7 +8,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import translation
 
 from astana_cms.editorial.models import AuditRecord, State
 from statements.models import Excerpt, Source

@@ -43,19 +43,20 @@ class EditorialQuerySet(models.QuerySet):
 
 
 # The workflow's actions, each a permission per model ("statements.verify_excerpt"), so that an
-# operator can grant them in the admin.
+# operator can grant them in the admin. Stored names stay in English, like Django's own.
 WORKFLOW_ACTIONS = {
-    "verify": _("Can verify %s"),
-    "return": _("Can return %s to draft"),
-    "publish": _("Can publish %s"),
-    "withdraw": _("Can withdraw %s"),
-    "correct": _("Can correct published %s"),
+    "verify": "Can verify {}",
+    "return": "Can return {} to draft",
+    "publish": "Can publish {}",
+    "withdraw": "Can withdraw {}",
+    "correct": "Can correct published {}",
 }
 
 
 def workflow_permissions(model_name: str) -> list[tuple[str, str]]:
     return [
-        (f"{action}_{model_name}", label % model_name) for action, label in WORKFLOW_ACTIONS.items()
+        (f"{action}_{model_name}", label.format(model_name))
+        for action, label in WORKFLOW_ACTIONS.items()
     ]
 
 
