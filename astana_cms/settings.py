@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    "django.contrib.syndication",
     "django_filters",
     "import_export",
     "simple_history",
@@ -74,6 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "statements.context_processors.public_site",
             ],
         },
     },
@@ -142,3 +145,22 @@ LOGGING = {
     # Replaces Django's own console handler, which would print every line twice.
     "loggers": {"django": {"handlers": ["stdout"], "level": "INFO", "propagate": False}},
 }
+
+# Caches: Redis when CACHE_URL or REDIS_URL names one (several app servers then share it),
+# else the local-memory cache of this process.
+_CACHE_URL = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
+CACHES = {
+    "default": env.cache_url_config(_CACHE_URL)
+    if _CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "astana"}
+}
+# How long a public page may be served from the cache at most; publishing, correcting or
+# withdrawing anything clears it at once (astana_cms/editorial/cache.py).
+PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=600)
+
+# The open-data downloads' licence line.
+OPEN_DATA_LICENSE = env.str(
+    "OPEN_DATA_LICENSE",
+    default="CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/) for the compilation; "
+    "quoted passages remain the words of their speakers and sources.",
+)

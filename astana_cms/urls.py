@@ -1,16 +1,33 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.sitemaps import views as sitemap_views
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
+
+from statements.sitemaps import SITEMAPS
 
 admin.site.site_header = _("Astana CMS")
 admin.site.site_title = _("Astana CMS")
 admin.site.index_title = _("Newsroom")
 
+
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    # The admin's path is not named here: it may be kept out of sight on purpose.
+    lines = [
+        "User-agent: *",
+        "Allow: /",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
 urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("robots.txt", robots_txt, name="robots"),
+    path("sitemap.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
 ]
 
 # Public pages carry their language in the URL (/ar/…, /en/…); `/` redirects to the reader's.

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
@@ -29,6 +30,7 @@ from astana_cms.editorial.models import (
 )
 from rounds.models import Actor, Round
 
+from . import search
 from .provenance import Anchor, Capture, Selector, locate, reanchor
 
 
@@ -233,6 +235,12 @@ class ExcerptQuerySet(EditorialQuerySet):
             .exclude(round=None)
         )
 
+    def refresh_search_vectors(self) -> int:
+        """Rebuild the PostgreSQL search vectors from the stored search columns."""
+        if connection.vendor != "postgresql":
+            return 0
+        return self.update(search_vector=search.search_vector())
+
     def flagged(self) -> ExcerptQuerySet:
         """Published excerpts whose passage a recapture of their source lost."""
         return self.filter(state=State.PUBLISHED, anchor_broken=True)
@@ -251,6 +259,9 @@ DERIVED_ANCHOR_FIELDS = (
     "anchor_closest",
     "anchor_broken",
 )
+
+
+SEARCH_FIELDS = ("search_text", "search_stems", "search_vector")
 
 
 class Excerpt(EditorialEntry):
@@ -327,11 +338,17 @@ class Excerpt(EditorialEntry):
     )
     translation_en = models.TextField(_("English translation"), blank=True)
     notes = models.TextField(_("editor's notes"), blank=True)
+    # What search reads (statements/search.py): folded words and their stems, and on PostgreSQL
+    # a tsvector of both with a GIN index. Kept current on every save.
+    search_text = models.TextField(editable=False, blank=True)
+    search_stems = models.TextField(editable=False, blank=True)
+    search_vector = SearchVectorField(null=True, editable=False)
     # Content history; what anchoring derives is left out, but for the offsets themselves.
     history = HistoricalRecords(
         excluded_fields=[
             *HISTORY_EXCLUDED_FIELDS,
             *(name for name in DERIVED_ANCHOR_FIELDS if name not in ("start", "end")),
+            *SEARCH_FIELDS,
         ],
         m2m_fields=[topics],
     )
@@ -387,13 +404,28 @@ class Excerpt(EditorialEntry):
         if self.is_anchored and self.source_id and self.end > len(self.source.text):
             raise ValidationError(_("The end offset lies beyond the end of the source's text."))
 
+    # Saving with these fields (or all fields) refreshes what search reads.
+    SEARCH_INPUTS = frozenset({"text", "translation_en", "speaker"})
+
     def save(self, *args, anchor: bool = True, **kwargs) -> None:
         update_fields = kwargs.get("update_fields")
         if anchor and (update_fields is None or self.ANCHOR_INPUTS & set(update_fields)):
             self.anchor()
             if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, *self.ANCHOR_FIELDS}
+                kwargs["update_fields"] = {*kwargs["update_fields"], *self.ANCHOR_FIELDS}
+        reindex = update_fields is None or bool(self.SEARCH_INPUTS & set(update_fields))
+        if reindex:
+            self.search_text, self.search_stems = self.search_index_fields()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], *SEARCH_FIELDS[:2]}
         super().save(*args, **kwargs)
+        if reindex:
+            type(self).objects.filter(pk=self.pk).refresh_search_vectors()
+
+    def search_index_fields(self) -> tuple[str, str]:
+        speaker = self.speaker
+        names = (speaker.name_ar, speaker.name_en) if speaker else ()
+        return search.index_fields(self.text, self.translation_en, *names)
 
     def anchor(self) -> Anchor:
         """Locate the quote in the source's captured text and remember where."""

@@ -1,10 +1,25 @@
 from django.urls import path
 
-from . import views
+from . import feeds, views
 
 app_name = "statements"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("rounds/", views.round_list, name="rounds"),
+    path("rounds/<slug:slug>/", views.round_detail, name="round"),
     path("excerpts/<int:pk>/", views.excerpt_detail, name="excerpt"),
+    path("sources/<int:pk>/", views.source_detail, name="source"),
+    path("actors/", views.actor_list, name="actors"),
+    path("actors/<slug:slug>/", views.actor_detail, name="actor"),
+    path("topics/", views.topic_list, name="topics"),
+    path("topics/<slug:slug>/", views.topic_detail, name="topic"),
+    path("search/", views.search_page, name="search"),
+    path("methodology/", views.methodology, name="methodology"),
+    path("data/", views.data, name="data"),
+    path("data/excerpts.<str:fmt>", views.download, name="download"),
+    path("feeds/excerpts/", feeds.ExcerptFeed(), name="feed"),
+    path("feeds/rounds/<slug:slug>/", feeds.RoundFeed(), name="round_feed"),
+    path("feeds/actors/<slug:slug>/", feeds.ActorFeed(), name="actor_feed"),
+    path("feeds/topics/<slug:slug>/", feeds.TopicFeed(), name="topic_feed"),
 ]

@@ -1,26 +1,42 @@
-from django.db.models import Prefetch
+"""The public site: what readers see. Published entries only, Arabic first.
+
+Every view reads through the `published()` querysets; an unknown or unpublished entry is a 404
+(never a 403, which would confirm that a draft exists) and a withdrawn one a 410 with its note.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.views.decorators.http import require_GET
 
+from astana_cms.editorial.cache import cached_public_page, generation
 from astana_cms.editorial.models import AuditRecord, State
-from rounds.models import Round
+from rounds.models import Actor, Participation, Round
 
-from .models import Excerpt
+from . import search
+from .filters import ExcerptFilter
+from .models import Excerpt, Source, Topic
 from .provenance import Capture, text_fragment_url
 
 LATEST_EXCERPTS = 20
 RELATED = 5
+PER_PAGE = 20
+
+EXCERPT_LIST_RELATED = ("speaker", "round__venue", "source__outlet")
+ROLE_ORDER = [role.value for role in Participation.Role]  # guarantors first, host last
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    """The latest published excerpts and the published meetings, newest first."""
-    excerpts = (
-        Excerpt.objects.published()
-        .select_related("speaker", "round", "source__outlet")
-        .order_by("-published_at", "-pk")[:LATEST_EXCERPTS]
-    )
-    rounds = Round.objects.published().select_related("venue").order_by("-start_date")
-    return render(request, "statements/home.html", {"excerpts": excerpts, "rounds": rounds})
+def public_excerpts():
+    return Excerpt.objects.published().select_related(*EXCERPT_LIST_RELATED)
 
 
 def gone(request: HttpRequest, entry, kind: str) -> HttpResponse:
@@ -31,14 +47,82 @@ def gone(request: HttpRequest, entry, kind: str) -> HttpResponse:
     )
 
 
+def published_or_gone(request: HttpRequest, model, **lookup):
+    """The published entry, or a 410 response if it was withdrawn; 404 otherwise."""
+    entry = model.objects.published().filter(**lookup).first()
+    if entry is not None:
+        return entry, None
+    withdrawn = model.objects.filter(state=State.WITHDRAWN, **lookup).first()
+    if withdrawn is not None:
+        return None, gone(request, withdrawn, model._meta.verbose_name)
+    raise Http404
+
+
+@cached_public_page
+def home(request: HttpRequest) -> HttpResponse:
+    """The latest published excerpts and the timeline of the meetings."""
+    excerpts = public_excerpts().order_by("-published_at", "-pk")[:LATEST_EXCERPTS]
+    rounds = Round.objects.published().select_related("venue").order_by("-start_date")
+    return render(request, "statements/home.html", {"excerpts": excerpts, "rounds": rounds})
+
+
+@cached_public_page
+def round_list(request: HttpRequest) -> HttpResponse:
+    """Every published meeting, in order, with the venue as it was named then."""
+    rounds = (
+        Round.objects.published()
+        .select_related("venue")
+        .annotate(
+            excerpt_count=Count(
+                "excerpts", filter=Q(excerpts__in=Excerpt.objects.published()), distinct=True
+            )
+        )
+        .order_by("start_date")
+    )
+    return render(request, "statements/round_list.html", {"rounds": rounds})
+
+
+@cached_public_page
+def round_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A meeting: dates, venue, participants by role, its excerpts by topic and by speaker."""
+    round_, response = published_or_gone(request, Round, slug=slug)
+    if response:
+        return response
+    participations = Participation.objects.filter(round=round_).select_related("actor")
+    by_role = defaultdict(list)
+    for participation in sorted(
+        participations, key=lambda p: (ROLE_ORDER.index(p.role), p.actor.name)
+    ):
+        by_role[participation.get_role_display()].append(participation.actor)
+    excerpts = list(
+        public_excerpts()
+        .filter(round=round_)
+        .prefetch_related("topics")
+        .order_by("source__published_on", "source", "start")
+    )
+    by_topic, by_speaker, sources = defaultdict(list), defaultdict(list), {}
+    for excerpt in excerpts:
+        for topic in excerpt.topics.all():
+            by_topic[topic].append(excerpt)
+        by_speaker[excerpt.speaker].append(excerpt)
+        sources[excerpt.source_id] = excerpt.source
+    context = {
+        "round": round_,
+        "participants": dict(by_role),
+        "excerpts": excerpts,
+        "by_topic": sorted(by_topic.items(), key=lambda item: item[0].name),
+        "by_speaker": sorted(by_speaker.items(), key=lambda item: item[0].name),
+        "sources": list(sources.values()),
+        "feed_url": reverse("statements:round_feed", args=[round_.slug]),
+    }
+    return render(request, "statements/round_detail.html", context)
+
+
+@cached_public_page
 def excerpt_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An excerpt's permalink: the quote, who said it where, and the way back to the original."""
     excerpt = (
-        Excerpt.objects.published()
-        .select_related("speaker", "round__venue", "source__outlet")
-        .prefetch_related(Prefetch("topics"))
-        .filter(pk=pk)
-        .first()
+        public_excerpts().select_related("source").prefetch_related("topics").filter(pk=pk).first()
     )
     if excerpt is None:
         withdrawn = Excerpt.objects.filter(pk=pk, state=State.WITHDRAWN).first()
@@ -57,7 +141,7 @@ def excerpt_detail(request: HttpRequest, pk: int) -> HttpResponse:
     verified = next((r for r in reversed(records) if r.action == AuditRecord.Action.VERIFY), None)
     published = next((r for r in records if r.action == AuditRecord.Action.PUBLISH), None)
     corrections = [r for r in records if r.action == AuditRecord.Action.CORRECT and r.public]
-    same = Excerpt.objects.published().select_related("speaker", "round").exclude(pk=excerpt.pk)
+    others = public_excerpts().exclude(pk=excerpt.pk)
     context = {
         "excerpt": excerpt,
         "source": source,
@@ -68,7 +152,228 @@ def excerpt_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "verified": verified,
         "published": published,
         "corrections": corrections,
-        "same_speaker": same.filter(speaker=excerpt.speaker_id).order_by("-published_at")[:RELATED],
-        "same_round": same.filter(round=excerpt.round_id).order_by("source", "start")[:RELATED],
+        "same_speaker": others.filter(speaker=excerpt.speaker_id).order_by("-published_at")[
+            :RELATED
+        ],
+        "same_round": others.filter(round=excerpt.round_id).order_by("source", "start")[:RELATED],
+        "json_ld": excerpt_json_ld(request, excerpt, verified),
+        "feed_url": reverse("statements:actor_feed", args=[excerpt.speaker.slug]),
     }
     return render(request, "statements/excerpt_detail.html", context)
+
+
+def excerpt_json_ld(request: HttpRequest, excerpt: Excerpt, verified) -> dict:
+    """schema.org: a Quotation by its speaker, based on the source article."""
+    source = excerpt.source
+    article = {"@type": "NewsArticle", "inLanguage": source.language}
+    if source.headline:
+        article["headline"] = source.headline
+    if source.url:
+        article["url"] = source.url
+    if source.published_on:
+        article["datePublished"] = source.published_on.isoformat()
+    if source.outlet:
+        article["publisher"] = {"@type": "Organization", "name": source.outlet.name}
+    speaker_type = "Person" if excerpt.speaker.kind == Actor.Kind.PERSON else "Organization"
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Quotation",
+        "text": excerpt.text,
+        "url": request.build_absolute_uri(excerpt.get_absolute_url()),
+        "inLanguage": source.language,
+        "spokenByCharacter": {"@type": speaker_type, "name": excerpt.speaker.name},
+        "creator": {"@type": speaker_type, "name": excerpt.speaker.name},
+        "isBasedOn": article,
+        "about": [topic.name for topic in excerpt.topics.all()],
+    }
+    if excerpt.published_at:
+        data["datePublished"] = excerpt.published_at.date().isoformat()
+    return data
+
+
+@cached_public_page
+def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A source: its citation, a link to the original, and its published excerpts in order —
+    never the article's full text."""
+    source, response = published_or_gone(request, Source, pk=pk)
+    if response:
+        return response
+    excerpts = public_excerpts().filter(source=source).order_by("start", "pk")
+    return render(
+        request, "statements/source_detail.html", {"source": source, "excerpts": excerpts}
+    )
+
+
+def public_actors():
+    """Actors who said something published, or took part in a published meeting."""
+    return Actor.objects.filter(
+        Exists(Excerpt.objects.published().filter(speaker=OuterRef("pk")))
+        | Exists(Participation.objects.filter(actor=OuterRef("pk"), round__state=State.PUBLISHED))
+    )
+
+
+@cached_public_page
+def actor_list(request: HttpRequest) -> HttpResponse:
+    actors = public_actors().annotate(
+        excerpt_count=Count(
+            "excerpts", filter=Q(excerpts__in=Excerpt.objects.published()), distinct=True
+        )
+    )
+    return render(request, "statements/actor_list.html", {"actors": actors.order_by("name_ar")})
+
+
+@cached_public_page
+def actor_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A person or delegation: all their published excerpts, across rounds."""
+    actor = public_actors().select_related("affiliation").filter(slug=slug).first()
+    if actor is None:
+        raise Http404
+    excerpts = (
+        public_excerpts()
+        .filter(speaker=actor)
+        .prefetch_related("topics")
+        .order_by("-round__start_date", "source", "start")
+    )
+    return render(
+        request,
+        "statements/actor_detail.html",
+        {
+            "actor": actor,
+            "excerpts": excerpts,
+            "feed_url": reverse("statements:actor_feed", args=[actor.slug]),
+        },
+    )
+
+
+def public_topics():
+    return Topic.objects.filter(Exists(Excerpt.objects.published().filter(topics=OuterRef("pk"))))
+
+
+@cached_public_page
+def topic_list(request: HttpRequest) -> HttpResponse:
+    topics = public_topics().annotate(
+        excerpt_count=Count(
+            "excerpts", filter=Q(excerpts__in=Excerpt.objects.published()), distinct=True
+        )
+    )
+    return render(request, "statements/topic_list.html", {"topics": topics.order_by("name_ar")})
+
+
+@cached_public_page
+def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """How a topic was treated, round after round."""
+    topic = public_topics().filter(slug=slug).first()
+    if topic is None:
+        raise Http404
+    excerpts = (
+        public_excerpts().filter(topics=topic).order_by("round__start_date", "source", "start")
+    )
+    by_round = defaultdict(list)
+    for excerpt in excerpts:
+        by_round[excerpt.round].append(excerpt)
+    return render(
+        request,
+        "statements/topic_detail.html",
+        {
+            "topic": topic,
+            "by_round": list(by_round.items()),
+            "feed_url": reverse("statements:topic_feed", args=[topic.slug]),
+        },
+    )
+
+
+@cached_public_page
+def methodology(request: HttpRequest) -> HttpResponse:
+    return render(request, "statements/methodology.html")
+
+
+@cached_public_page
+def data(request: HttpRequest) -> HttpResponse:
+    downloads = [
+        (fmt.upper(), reverse("statements:download", args=[fmt])) for fmt in DOWNLOAD_FORMATS
+    ]
+    return render(
+        request,
+        "statements/data.html",
+        {"downloads": downloads, "license": settings.OPEN_DATA_LICENSE},
+    )
+
+
+DOWNLOAD_FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@require_GET
+@cached_public_page
+def download(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Every published excerpt with its provenance, as CSV, JSON or XLSX."""
+    from .resources import PublishedExcerptResource
+
+    if fmt not in DOWNLOAD_FORMATS:
+        raise Http404
+    dataset = PublishedExcerptResource(request=request).export()
+    body = dataset.export(fmt)
+    if fmt == "csv":
+        body = "\ufeff" + body  # Excel opens UTF-8 Arabic correctly only with a BOM
+    response = HttpResponse(body, content_type=DOWNLOAD_FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="astana-excerpts.{fmt}"'
+    response["X-License"] = settings.OPEN_DATA_LICENSE.split(" (", 1)[0]
+    return response
+
+
+# --- Search ----------------------------------------------------------------------------------
+
+
+class CappedPaginator(Paginator):
+    """Counts at most RESULT_CAP results: a common word's first page stays cheap."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: search.RESULT_CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > search.RESULT_CAP
+
+
+def search_aliases():
+    return cache.get_or_set(f"public:aliases:{generation()}", search.alias_table, 3600)
+
+
+@cached_public_page
+def search_page(request: HttpRequest) -> HttpResponse:
+    """One search box, filters, ranked and highlighted results."""
+    query = search.parse(request.GET.get("q", ""), search_aliases())
+    base = Excerpt.objects.published().select_related(*EXCERPT_LIST_RELATED)
+    filters = ExcerptFilter(request.GET, queryset=base)
+    results = filters.qs
+    searched = bool(query) or any(
+        value for name, value in filters.form.data.items() if name != "q" and name != "page"
+    )
+    results = search.apply(results, query) if query else results.order_by("-published_at", "-pk")
+    page = None
+    paginator = None
+    if searched:
+        paginator = CappedPaginator(results, PER_PAGE)
+        page = paginator.get_page(request.GET.get("page"))
+        for excerpt in page.object_list:
+            excerpt.highlighted = search.highlight(excerpt.text, query)
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "statements/search.html",
+        {
+            "query": query,
+            "q": request.GET.get("q", ""),
+            "filters": filters,
+            "page": page,
+            "paginator": paginator,
+            "searched": searched,
+            "params": params.urlencode(),
+            "result_cap": search.RESULT_CAP,
+        },
+    )

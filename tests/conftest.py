@@ -46,3 +46,13 @@ def pytest_report_header(config):
 def fast_password_hashing(settings):
     """Real hashing is deliberately slow; tests log in many times."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with no cached public page."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

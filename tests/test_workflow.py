@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from django.db import connection, connections
+from django.utils import translation
 
 from astana_cms.editorial import workflow
 from astana_cms.editorial.models import AuditRecord, State, StateChangeOutsideWorkflow
@@ -326,6 +327,7 @@ def test_concurrent_transitions_happen_once(transition):
     outcomes = []
 
     def act(user):
+        translation.activate("en")  # each thread has its own language
         try:
             barrier.wait()
             copy = Round.objects.get(pk=entry.pk)  # each read the entry before acting

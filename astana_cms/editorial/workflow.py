@@ -24,6 +24,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
+from .cache import public_record_changed
 from .models import AuditRecord, EditorialEntry, State
 
 User = AbstractBaseUser | AnonymousUser
@@ -147,7 +148,9 @@ def _record(
 
 
 def _move(entry: EditorialEntry, from_state: str, to_state: str) -> None:
-    """The one place a state changes: a conditional UPDATE, refused if someone got there first."""
+    """The one place a state changes: a conditional UPDATE, refused if someone got there first.
+
+    A change into or out of the public record clears the public pages' cache on commit."""
     changes = {"state": to_state, "version": models.F("version") + 1}
     if to_state == State.PUBLISHED and entry.published_at is None:
         changes["published_at"] = timezone.now()
@@ -159,6 +162,8 @@ def _move(entry: EditorialEntry, from_state: str, to_state: str) -> None:
         )
     entry.refresh_from_db(fields=["state", "version", "published_at"])
     entry._loaded_state = entry.state
+    if State.PUBLISHED in (from_state, to_state):
+        public_record_changed()
 
 
 def _locked(entry: EditorialEntry) -> EditorialEntry:
@@ -347,6 +352,7 @@ def _record_edit(entry: EditorialEntry, user: User, correction_note: str) -> Aud
         )
     elif current.state == State.PUBLISHED:
         type(entry).objects.filter(pk=entry.pk).update(version=models.F("version") + 1)
+        public_record_changed()
         record = _record(
             current,
             AuditRecord.Action.CORRECT,

@@ -1,0 +1,196 @@
+"""Arabic-aware search over published excerpts: one interface, PostgreSQL and SQLite.
+
+Text and queries go through the shared normaliser (`astana_cms.text`), so hamza, diacritics,
+taa marbuta, digits and quote marks never stand between a reader and a quote. Known aliases of
+actors and venues expand a query (أستانة finds أستانا and نور سلطان, بيدرسون finds بيدرسن).
+Each excerpt stores its folded words and their light stems:
+
+- on PostgreSQL, in a tsvector column with a GIN index (folded words weighted A, stems B), kept
+  current on every save; a query is a tsquery, ranked with ts_rank, so stemmed matches rank
+  below exact ones. PostgreSQL's own `arabic` stemmer is not used: it stems أستانة and أستانا
+  differently, and the normaliser already folds what it should;
+- on SQLite, in the same two space-delimited columns, matched word for word.
+
+Both return the same excerpts for the same query.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import reduce
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from astana_cms.text import fold, normalise
+
+WORD = re.compile(r"[^\W_]+")  # letters and digits: what PostgreSQL's parser calls a word
+MAX_TERMS = 12  # words in a query; more would only slow the database down
+RESULT_CAP = 1000  # results counted exactly; beyond, "more than 1,000"
+
+# Light stemming: the clitics and endings Arabic glues to a word. Only what leaves at least three
+# letters is stripped, so short words stay whole.
+_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال", "و", "ف", "ب", "ل", "ك")
+_SUFFIXES = ("هما", "كما", "ها", "هم", "هن", "كم", "نا", "ات", "ون", "ين", "ان", "يه", "ه", "ي")
+
+
+def stem(word: str) -> str:
+    """A light stem of one folded word (Arabic clitics and endings; an English plural 's')."""
+    if word.isascii():
+        return word[:-1] if len(word) > 3 and word.endswith("s") else word
+    for prefix in _PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+            word = word[len(prefix) :]
+            break
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    return word
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(fold(text))
+
+
+def index_fields(*texts: str) -> tuple[str, str]:
+    """The stored search columns for these texts: folded words, and their stems."""
+    folded = [word for text in texts for word in words(text)]
+    return (" " + " ".join(folded) + " ", " " + " ".join(map(stem, folded)) + " ")
+
+
+def search_vector():
+    """The PostgreSQL expression that fills the tsvector column from the two text columns."""
+    return SearchVector("search_text", config="simple", weight="A") + SearchVector(
+        "search_stems", config="simple", weight="B"
+    )
+
+
+# --- Queries ---------------------------------------------------------------------------------
+
+Phrase = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Query:
+    """A reader's query: groups of alternative phrases; every group must match."""
+
+    text: str
+    groups: tuple[tuple[Phrase, ...], ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.groups)
+
+    @property
+    def highlight_words(self) -> set[str]:
+        return {word for group in self.groups for phrase in group for word in phrase}
+
+
+def alias_table() -> list[tuple[Phrase, set[Phrase]]]:
+    """Every known spelling of every actor and venue, and all the spellings it stands for."""
+    from rounds.models import Actor, Venue
+
+    table = []
+    for model in (Actor, Venue):
+        for entity in model.objects.prefetch_related("aliases"):
+            names = [entity.name_ar, entity.name_en, *(a.name for a in entity.aliases.all())]
+            spellings = {tuple(words(name)) for name in names if words(name)}
+            if getattr(entity, "kind", None) == Actor.Kind.PERSON:
+                # English readers search people by surname: "Pedersen", "Lavrov".
+                surname = words(entity.name_en)[-1:] if entity.name_en else []
+                if surname and len(surname[0]) > 3:
+                    spellings.add(tuple(surname))
+            table.extend((spelling, spellings) for spelling in spellings)
+    # Longest spellings first, so "غير بيدرسن" is taken whole before "بيدرسن".
+    table.sort(key=lambda item: -len(item[0]))
+    return table
+
+
+def parse(text: str, aliases: list[tuple[Phrase, set[Phrase]]] | None = None) -> Query:
+    """Turn what a reader typed into groups of alternatives, aliases expanded."""
+    terms = words(text)[:MAX_TERMS]
+    aliases = alias_table() if aliases is None else aliases
+    groups: list[tuple[Phrase, ...]] = []
+    position = 0
+    while position < len(terms):
+        for spelling, spellings in aliases:
+            if tuple(terms[position : position + len(spelling)]) == spelling:
+                groups.append(tuple(sorted(spellings, key=lambda p: (len(p), p))))
+                position += len(spelling)
+                break
+        else:
+            groups.append(((terms[position],),))
+            position += 1
+    return Query(text, tuple(groups))
+
+
+def _contains(column: str, phrase: Phrase) -> Q:
+    return Q(**{f"{column}__contains": " " + " ".join(phrase) + " "})
+
+
+def _tsquery(phrase: Phrase, weight: str, transform=lambda w: w) -> str:
+    return "(" + " <-> ".join(f"'{transform(word)}':{weight}" for word in phrase) + ")"
+
+
+def apply(queryset: QuerySet, query: Query) -> QuerySet:
+    """Filter `queryset` (excerpts) to those matching `query`, best first."""
+    if not query:
+        return queryset
+    if connection.vendor == "postgresql":
+        raw = " & ".join(
+            "("
+            + " | ".join(
+                part
+                for phrase in group
+                for part in (_tsquery(phrase, "A"), _tsquery(phrase, "B", stem))
+            )
+            + ")"
+            for group in query.groups
+        )
+        # Words are letters and digits after folding: nothing can break out of the quotes.
+        tsquery = SearchQuery(raw, config="simple", search_type="raw")
+        return (
+            queryset.filter(search_vector=tsquery)
+            .annotate(rank=SearchRank(F("search_vector"), tsquery, weights=[0.1, 0.2, 0.4, 1.0]))
+            .order_by("-rank", "-published_at", "-pk")
+        )
+    matches = []
+    exact_score = []
+    for group in query.groups:
+        exact = reduce(lambda a, b: a | b, (_contains("search_text", p) for p in group))
+        stemmed = reduce(
+            lambda a, b: a | b,
+            (_contains("search_stems", tuple(map(stem, p))) for p in group),
+        )
+        matches.append(exact | stemmed)
+        exact_score.append(Case(When(exact, then=Value(2)), default=Value(1)))
+    rank = reduce(lambda a, b: a + b, exact_score)
+    return (
+        queryset.filter(reduce(lambda a, b: a & b, matches))
+        .annotate(rank=rank)
+        .order_by("-rank", "-published_at", "-pk")
+    )
+
+
+def highlight(text: str, query: Query) -> SafeString:
+    """`text`, escaped, with the words the query matched (exactly or by stem) marked."""
+    wanted = query.highlight_words
+    wanted_stems = {stem(word) for word in wanted}
+    folded = normalise(text)
+    spans = []
+    for match in WORD.finditer(folded.text):
+        word = match.group()
+        if word in wanted or stem(word) in wanted_stems:
+            spans.append(folded.original_span(match.start(), match.end()))
+    pieces, last = [], 0
+    for start, end in spans:
+        pieces.append(escape(text[last:start]))
+        pieces.append(f"<mark>{escape(text[start:end])}</mark>")
+        last = end
+    pieces.append(escape(text[last:]))
+    # Every piece of the reader's and the editor's text was escaped above.
+    return mark_safe("".join(pieces))  # noqa: S308
