@@ -1,0 +1,139 @@
+"""Search speed on a large archive: prints figures and ratios, asserts nothing.
+
+Generates N published Arabic excerpts (default 200,000) in a scratch PostgreSQL database, then
+times, for a common word and a rare one: the naive `icontains` count plus first page, and the
+product's search (stored tsvector + GIN) capped count plus ranked first page.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1/astana_bench .venv/bin/python bench/search.py [N]
+
+The database named is dropped and created anew: never point this at real data.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "astana_cms.settings")
+
+import django
+
+WORDS = (
+    "الدول الضامنة تؤكد التزامها بسيادة سوريا ووحدة أراضيها ومواصلة الجهود لمكافحة الإرهاب "
+    "وتهيئة الظروف لعودة اللاجئين الآمنة والطوعية وتسهيل وصول المساعدات الإنسانية ودعم عمل "
+    "اللجنة الدستورية وفق القرار 2254 والإفراج عن المحتجزين وتبادل الجثث والبحث عن المفقودين "
+    "وخفض التصعيد في إدلب ورفض الأجندات الانفصالية وإدانة الاعتداءات الإسرائيلية على الأراضي "
+    "السورية وتطبيع العلاقات بين أنقرة ودمشق واجتماع نواب وزراء الخارجية في أستانا"
+).split()
+RARE = "زلزال"
+
+
+def sentence(rng: random.Random, n: int) -> str:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(12, 30))]
+    if n % 997 == 0:
+        words.insert(3, RARE)
+    return " ".join(words)
+
+
+def timed(fn, repeat: int = 5) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        raise SystemExit("Set DATABASE_URL to a scratch PostgreSQL database (it is recreated).")
+    import psycopg
+
+    admin_url, name = url.rsplit("/", 1)
+    with psycopg.connect(admin_url + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    from astana_cms.editorial.models import State
+    from rounds.models import Actor, Round, Venue
+    from statements import search
+    from statements.models import Excerpt, Source
+
+    venue = Venue.objects.create(slug="astana", name_ar="أستانا", name_en="Astana")
+    speaker = Actor.objects.create(slug="s", kind="state", name_ar="روسيا", name_en="Russia")
+    round_ = Round.objects.create(
+        number=1,
+        slug="round-1",
+        name_ar="أستانا 1",
+        start_date="2017-01-23",
+        end_date="2017-01-24",
+        venue=venue,
+        state=State.PUBLISHED,
+    )
+    source = Source.objects.create(text="نص", state=State.PUBLISHED)
+    rng = random.Random(2254)
+    started = time.perf_counter()
+    batch = []
+    for n in range(count):
+        text = sentence(rng, n)
+        search_text, search_stems = search.index_fields(text, "", "روسيا", "Russia")
+        batch.append(
+            Excerpt(
+                source=source,
+                round=round_,
+                speaker=speaker,
+                text=text,
+                state=State.PUBLISHED,
+                search_text=search_text,
+                search_stems=search_stems,
+            )
+        )
+        if len(batch) == 5000:
+            Excerpt.objects.bulk_create(batch)
+            batch = []
+    Excerpt.objects.bulk_create(batch)
+    Excerpt.objects.all().refresh_search_vectors()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE statements_excerpt")
+    print(f"generated {count:,} excerpts in {time.perf_counter() - started:.0f} s")
+
+    aliases = search.alias_table()
+    published = Excerpt.objects.published()
+    print(f"{'query':<10} {'method':<30} {'matches':>8} {'ms':>8}")
+    for word in ("الدستورية", RARE):
+        query = search.parse(word, aliases)
+        naive = published.filter(text__icontains=word)
+        matches = naive.count()
+
+        def naive_page(qs=naive):
+            qs.count()
+            list(qs.order_by("-pk")[:20])
+
+        def product_count(q=query):
+            search.apply(published, q)[: search.RESULT_CAP + 1].count()
+
+        def product_page(q=query):
+            list(search.apply(published, q)[:20])
+
+        baseline = timed(naive_page)
+        counted = timed(product_count)
+        ranked = timed(product_page)
+        print(f"{word:<10} {'icontains count + page':<30} {matches:>8} {baseline:>8.1f}")
+        print(f"{word:<10} {'tsvector capped count':<30} {matches:>8} {counted:>8.1f}")
+        print(f"{word:<10} {'tsvector ranked first page':<30} {matches:>8} {ranked:>8.1f}")
+        print(f"{word:<10} ratio icontains / (count + page): {baseline / (counted + ranked):.1f}x")
+
+
+if __name__ == "__main__":
+    main()
