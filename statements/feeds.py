@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -50,52 +51,47 @@ class ExcerptFeed(Feed):
         return [item.round.name]
 
 
-class RoundFeed(ExcerptFeed):
+class ScopedFeed(ExcerptFeed):
+    """The excerpts of one public round, actor or topic."""
+
+    url_name: str  # the page the feed belongs to
+    field: str  # how an excerpt points at the object
+
+    def objects(self):
+        raise NotImplementedError
+
     def get_object(self, request, slug: str):
-        round_ = Round.objects.published().filter(slug=slug).first()
-        if round_ is None:
+        obj = self.objects().filter(slug=slug).first()
+        if obj is None:
             raise Http404
-        return round_
+        return obj
 
     def title(self, obj=None) -> str:
         return _("Newly published excerpts: %(name)s") % {"name": obj.name}
 
     def link(self, obj=None) -> str:
-        from django.urls import reverse
-
-        return reverse("statements:round", args=[obj.slug])
+        return reverse(self.url_name, args=[obj.slug])
 
     def excerpts(self, obj=None):
-        return super().excerpts().filter(round=obj)
+        return super().excerpts().filter(**{self.field: obj})
 
 
-class ActorFeed(RoundFeed):
-    def get_object(self, request, slug: str):
-        actor = public_actors().filter(slug=slug).first()
-        if actor is None:
-            raise Http404
-        return actor
+class RoundFeed(ScopedFeed):
+    url_name, field = "statements:round", "round"
 
-    def link(self, obj=None) -> str:
-        from django.urls import reverse
-
-        return reverse("statements:actor", args=[obj.slug])
-
-    def excerpts(self, obj=None):
-        return ExcerptFeed.excerpts(self).filter(speaker=obj)
+    def objects(self):
+        return Round.objects.published()
 
 
-class TopicFeed(RoundFeed):
-    def get_object(self, request, slug: str):
-        topic = public_topics().filter(slug=slug).first()
-        if topic is None:
-            raise Http404
-        return topic
+class ActorFeed(ScopedFeed):
+    url_name, field = "statements:actor", "speaker"
 
-    def link(self, obj=None) -> str:
-        from django.urls import reverse
+    def objects(self):
+        return public_actors()
 
-        return reverse("statements:topic", args=[obj.slug])
 
-    def excerpts(self, obj=None):
-        return ExcerptFeed.excerpts(self).filter(topics=obj)
+class TopicFeed(ScopedFeed):
+    url_name, field = "statements:topic", "topics"
+
+    def objects(self):
+        return public_topics()

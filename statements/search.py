@@ -136,30 +136,23 @@ def _tsquery(phrase: Phrase, weight: str, transform=lambda w: w) -> str:
     return "(" + " <-> ".join(f"'{transform(word)}':{weight}" for word in phrase) + ")"
 
 
-def apply(queryset: QuerySet, query: Query) -> QuerySet:
-    """Filter `queryset` (excerpts) to those matching `query`, best first."""
-    if not query:
-        return queryset
-    if connection.vendor == "postgresql":
-        raw = " & ".join(
-            "("
-            + " | ".join(
-                part
-                for phrase in group
-                for part in (_tsquery(phrase, "A"), _tsquery(phrase, "B", stem))
-            )
-            + ")"
-            for group in query.groups
+def _pg_tsquery(query: Query) -> SearchQuery:
+    raw = " & ".join(
+        "("
+        + " | ".join(
+            part
+            for phrase in group
+            for part in (_tsquery(phrase, "A"), _tsquery(phrase, "B", stem))
         )
-        # Words are letters and digits after folding: nothing can break out of the quotes.
-        tsquery = SearchQuery(raw, config="simple", search_type="raw")
-        return (
-            queryset.filter(search_vector=tsquery)
-            .annotate(rank=SearchRank(F("search_vector"), tsquery, weights=[0.1, 0.2, 0.4, 1.0]))
-            .order_by("-rank", "-published_at", "-pk")
-        )
-    matches = []
-    exact_score = []
+        + ")"
+        for group in query.groups
+    )
+    # Words are letters and digits after folding: nothing can break out of the quotes.
+    return SearchQuery(raw, config="simple", search_type="raw")
+
+
+def _sqlite_conditions(query: Query) -> tuple[Q, list]:
+    matches, exact_scores = [], []
     for group in query.groups:
         exact = reduce(lambda a, b: a | b, (_contains("search_text", p) for p in group))
         stemmed = reduce(
@@ -167,13 +160,34 @@ def apply(queryset: QuerySet, query: Query) -> QuerySet:
             (_contains("search_stems", tuple(map(stem, p))) for p in group),
         )
         matches.append(exact | stemmed)
-        exact_score.append(Case(When(exact, then=Value(2)), default=Value(1)))
-    rank = reduce(lambda a, b: a + b, exact_score)
-    return (
-        queryset.filter(reduce(lambda a, b: a & b, matches))
-        .annotate(rank=rank)
-        .order_by("-rank", "-published_at", "-pk")
-    )
+        exact_scores.append(Case(When(exact, then=Value(2)), default=Value(1)))
+    return reduce(lambda a, b: a & b, matches), exact_scores
+
+
+def matching(queryset: QuerySet, query: Query) -> QuerySet:
+    """`queryset` (excerpts) narrowed to those matching `query`, in no particular order: what
+    a count needs, without the cost of ranking."""
+    if not query:
+        return queryset
+    if connection.vendor == "postgresql":
+        return queryset.filter(search_vector=_pg_tsquery(query))
+    condition, _scores = _sqlite_conditions(query)
+    return queryset.filter(condition)
+
+
+def apply(queryset: QuerySet, query: Query) -> QuerySet:
+    """Filter `queryset` (excerpts) to those matching `query`, best first: exact matches above
+    stemmed ones, then the newest."""
+    if not query:
+        return queryset
+    if connection.vendor == "postgresql":
+        tsquery = _pg_tsquery(query)
+        rank = SearchRank(F("search_vector"), tsquery, weights=[0.1, 0.2, 0.4, 1.0])
+        ranked = queryset.filter(search_vector=tsquery).annotate(rank=rank)
+    else:
+        condition, scores = _sqlite_conditions(query)
+        ranked = queryset.filter(condition).annotate(rank=reduce(lambda a, b: a + b, scores))
+    return ranked.order_by("-rank", "-published_at", "-pk")
 
 
 def highlight(text: str, query: Query) -> SafeString:

@@ -69,16 +69,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @cached_public_page
 def round_list(request: HttpRequest) -> HttpResponse:
     """Every published meeting, in order, with the venue as it was named then."""
-    rounds = (
-        Round.objects.published()
-        .select_related("venue")
-        .annotate(
-            excerpt_count=Count(
-                "excerpts", filter=Q(excerpts__in=Excerpt.objects.published()), distinct=True
-            )
-        )
-        .order_by("start_date")
-    )
+    rounds = with_excerpt_count(Round.objects.published().select_related("venue"))
+    rounds = rounds.order_by("start_date")
     return render(request, "statements/round_list.html", {"rounds": rounds})
 
 
@@ -212,13 +204,18 @@ def public_actors():
     )
 
 
-@cached_public_page
-def actor_list(request: HttpRequest) -> HttpResponse:
-    actors = public_actors().annotate(
+def with_excerpt_count(queryset):
+    """Annotate `excerpt_count`: how many *published* excerpts each row has."""
+    return queryset.annotate(
         excerpt_count=Count(
             "excerpts", filter=Q(excerpts__in=Excerpt.objects.published()), distinct=True
         )
     )
+
+
+@cached_public_page
+def actor_list(request: HttpRequest) -> HttpResponse:
+    actors = with_excerpt_count(public_actors())
     return render(request, "statements/actor_list.html", {"actors": actors.order_by("name_ar")})
 
 
@@ -251,11 +248,7 @@ def public_topics():
 
 @cached_public_page
 def topic_list(request: HttpRequest) -> HttpResponse:
-    topics = public_topics().annotate(
-        excerpt_count=Count(
-            "excerpts", filter=Q(excerpts__in=Excerpt.objects.published()), distinct=True
-        )
-    )
+    topics = with_excerpt_count(public_topics())
     return render(request, "statements/topic_list.html", {"topics": topics.order_by("name_ar")})
 
 
@@ -328,11 +321,16 @@ def download(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 class CappedPaginator(Paginator):
-    """Counts at most RESULT_CAP results: a common word's first page stays cheap."""
+    """Counts at most RESULT_CAP results, without ranking them: a common word's first page
+    stays cheap."""
+
+    def __init__(self, object_list, per_page, counted, **kwargs) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.counted = counted
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: search.RESULT_CAP + 1].count()
+        return self.counted.order_by()[: search.RESULT_CAP + 1].count()
 
     @property
     def capped(self) -> bool:
@@ -349,15 +347,18 @@ def search_page(request: HttpRequest) -> HttpResponse:
     query = search.parse(request.GET.get("q", ""), search_aliases())
     base = Excerpt.objects.published().select_related(*EXCERPT_LIST_RELATED)
     filters = ExcerptFilter(request.GET, queryset=base)
-    results = filters.qs
-    searched = bool(query) or any(
-        value for name, value in filters.form.data.items() if name != "q" and name != "page"
-    )
-    results = search.apply(results, query) if query else results.order_by("-published_at", "-pk")
+    filtered_qs = filters.qs
+    filtered = any(value for name, value in filters.form.data.items() if name not in ("q", "page"))
+    searched = bool(query) or filtered
+    if query:
+        results = search.apply(filtered_qs, query)
+        counted = search.matching(filtered_qs, query)
+    else:
+        results = counted = filtered_qs.order_by("-published_at", "-pk")
     page = None
     paginator = None
     if searched:
-        paginator = CappedPaginator(results, PER_PAGE)
+        paginator = CappedPaginator(results, PER_PAGE, counted)
         page = paginator.get_page(request.GET.get("page"))
         for excerpt in page.object_list:
             excerpt.highlighted = search.highlight(excerpt.text, query)
@@ -373,6 +374,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             "page": page,
             "paginator": paginator,
             "searched": searched,
+            "filtered": filtered,
             "params": params.urlencode(),
             "result_cap": search.RESULT_CAP,
         },
