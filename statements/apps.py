@@ -8,6 +8,7 @@ class StatementsConfig(AppConfig):
     verbose_name = _("Sources and excerpts")
 
     def ready(self) -> None:
+        from astana_cms.editorial.signals import publicity_changed
         from rounds.models import Actor, ActorAlias, Participation, Venue, VenueAlias
 
         from . import signals
@@ -19,4 +20,5 @@ class StatementsConfig(AppConfig):
             post_save.connect(signals.registry_changed, sender=model)
             post_delete.connect(signals.registry_changed, sender=model)
         post_save.connect(signals.reindex_speaker, sender=Actor)
+        publicity_changed.connect(signals.publicity_changed)
         m2m_changed.connect(signals.topics_changed, sender=Excerpt.topics.through)

@@ -3,13 +3,14 @@
 Text and queries go through the shared normaliser (`astana_cms.text`), so hamza, diacritics,
 taa marbuta, digits and quote marks never stand between a reader and a quote. Known aliases of
 actors and venues expand a query (أستانة finds أستانا and نور سلطان, بيدرسون finds بيدرسن).
-Each excerpt stores its folded words and their light stems:
+The search index (`SearchEntry`) holds one narrow row per public excerpt with its folded words
+and their light stems:
 
-- on PostgreSQL, in a tsvector column with a GIN index (folded words weighted A, stems B), kept
-  current on every save; a query is a tsquery, ranked with ts_rank, so stemmed matches rank
-  below exact ones. PostgreSQL's own `arabic` stemmer is not used: it stems أستانة and أستانا
-  differently, and the normaliser already folds what it should;
-- on SQLite, in the same two space-delimited columns, matched word for word.
+- on PostgreSQL, as a tsvector with a GIN index (folded words weighted A, stems B); a query is a
+  tsquery, ranked with ts_rank, so stemmed matches rank below exact ones. PostgreSQL's own
+  `arabic` stemmer is not used: it stems أستانة and أستانا differently, and the normaliser
+  already folds what it should;
+- on SQLite, as two space-delimited text columns, matched word for word.
 
 Both return the same excerpts for the same query.
 """
@@ -64,9 +65,9 @@ def index_fields(*texts: str) -> tuple[str, str]:
 
 
 def search_vector():
-    """The PostgreSQL expression that fills the tsvector column from the two text columns."""
-    return SearchVector("search_text", config="simple", weight="A") + SearchVector(
-        "search_stems", config="simple", weight="B"
+    """The PostgreSQL expression that fills the index's tsvector from its two text columns."""
+    return SearchVector("words", config="simple", weight="A") + SearchVector(
+        "stems", config="simple", weight="B"
     )
 
 
@@ -154,39 +155,37 @@ def _pg_tsquery(query: Query) -> SearchQuery:
 def _sqlite_conditions(query: Query) -> tuple[Q, list]:
     matches, exact_scores = [], []
     for group in query.groups:
-        exact = reduce(lambda a, b: a | b, (_contains("search_text", p) for p in group))
+        exact = reduce(lambda a, b: a | b, (_contains("words", p) for p in group))
         stemmed = reduce(
             lambda a, b: a | b,
-            (_contains("search_stems", tuple(map(stem, p))) for p in group),
+            (_contains("stems", tuple(map(stem, p))) for p in group),
         )
         matches.append(exact | stemmed)
         exact_scores.append(Case(When(exact, then=Value(2)), default=Value(1)))
     return reduce(lambda a, b: a & b, matches), exact_scores
 
 
-def matching(queryset: QuerySet, query: Query) -> QuerySet:
-    """`queryset` (excerpts) narrowed to those matching `query`, in no particular order: what
-    a count needs, without the cost of ranking."""
+def matching(entries: QuerySet, query: Query) -> QuerySet:
+    """Search-index entries matching `query`, in no particular order: what a count needs,
+    without the cost of ranking."""
     if not query:
-        return queryset
+        return entries
     if connection.vendor == "postgresql":
-        return queryset.filter(search_vector=_pg_tsquery(query))
+        return entries.filter(vector=_pg_tsquery(query))
     condition, _scores = _sqlite_conditions(query)
-    return queryset.filter(condition)
+    return entries.filter(condition)
 
 
-def apply(queryset: QuerySet, query: Query) -> QuerySet:
-    """Filter `queryset` (excerpts) to those matching `query`, best first: exact matches above
-    stemmed ones, then the newest."""
-    if not query:
-        return queryset
+def apply(entries: QuerySet, query: Query) -> QuerySet:
+    """Search-index entries matching `query`, best first: exact matches above stemmed ones,
+    then the newest."""
     if connection.vendor == "postgresql":
         tsquery = _pg_tsquery(query)
-        rank = SearchRank(F("search_vector"), tsquery, weights=[0.1, 0.2, 0.4, 1.0])
-        ranked = queryset.filter(search_vector=tsquery).annotate(rank=rank)
+        rank = SearchRank(F("vector"), tsquery, weights=[0.1, 0.2, 0.4, 1.0])
+        ranked = entries.filter(vector=tsquery).annotate(rank=rank)
     else:
         condition, scores = _sqlite_conditions(query)
-        ranked = queryset.filter(condition).annotate(rank=reduce(lambda a, b: a + b, scores))
+        ranked = entries.filter(condition).annotate(rank=reduce(lambda a, b: a + b, scores))
     return ranked.order_by("-rank", "-published_at", "-pk")
 
 

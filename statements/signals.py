@@ -2,8 +2,9 @@
 
 from astana_cms.editorial.cache import public_record_changed
 from astana_cms.editorial.models import State
+from rounds.models import Round
 
-from .models import Excerpt
+from .models import Excerpt, SearchEntry, Source
 
 
 def registry_changed(sender, **kwargs) -> None:
@@ -14,11 +15,20 @@ def reindex_speaker(sender, instance, created: bool, raw: bool = False, **kwargs
     """An actor's names are part of their excerpts' search index."""
     if created or raw:
         return
-    excerpts = list(Excerpt.objects.filter(speaker=instance).select_related("speaker"))
-    for excerpt in excerpts:
-        excerpt.search_text, excerpt.search_stems = excerpt.search_index_fields()
-    Excerpt.objects.bulk_update(excerpts, ["search_text", "search_stems"], batch_size=500)
-    Excerpt.objects.filter(speaker=instance).refresh_search_vectors()
+    SearchEntry.sync(Excerpt.objects.filter(speaker=instance).values_list("pk", flat=True))
+
+
+def publicity_changed(sender, entry, **kwargs) -> None:
+    """An excerpt, or the source or round it stands on, entered or left the public record."""
+    if isinstance(entry, Excerpt):
+        excerpts = [entry.pk]
+    elif isinstance(entry, Source):
+        excerpts = Excerpt.objects.filter(source=entry).values_list("pk", flat=True)
+    elif isinstance(entry, Round):
+        excerpts = Excerpt.objects.filter(round=entry).values_list("pk", flat=True)
+    else:
+        return
+    SearchEntry.sync(excerpts)
 
 
 def topics_changed(sender, instance, action: str, **kwargs) -> None:

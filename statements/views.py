@@ -24,7 +24,7 @@ from rounds.models import Actor, Participation, Round
 
 from . import search
 from .filters import ExcerptFilter
-from .models import Excerpt, Source, Topic
+from .models import Excerpt, SearchEntry, Source, Topic
 from .provenance import Capture, text_fragment_url
 
 LATEST_EXCERPTS = 20
@@ -350,18 +350,27 @@ def search_page(request: HttpRequest) -> HttpResponse:
     filtered_qs = filters.qs
     filtered = any(value for name, value in filters.form.data.items() if name not in ("q", "page"))
     searched = bool(query) or filtered
-    if query:
-        results = search.apply(filtered_qs, query)
-        counted = search.matching(filtered_qs, query)
-    else:
-        results = counted = filtered_qs.order_by("-published_at", "-pk")
     page = None
     paginator = None
-    if searched:
-        paginator = CappedPaginator(results, PER_PAGE, counted)
+    if query:
+        # Read the narrow, public-only search index; the filters, when there are any, narrow it.
+        entries = SearchEntry.objects.all()
+        if filtered:
+            entries = entries.filter(excerpt__in=filtered_qs.values("pk"))
+        paginator = CappedPaginator(
+            search.apply(entries, query), PER_PAGE, search.matching(entries, query)
+        )
         page = paginator.get_page(request.GET.get("page"))
+        ids = [entry.pk for entry in page.object_list]
+        # The excerpts themselves still come through published(): a stale entry shows nothing.
+        found = base.in_bulk(ids)
+        page.object_list = [found[pk] for pk in ids if pk in found]
         for excerpt in page.object_list:
             excerpt.highlighted = search.highlight(excerpt.text, query)
+    elif filtered:
+        results = filtered_qs.order_by("-published_at", "-pk")
+        paginator = CappedPaginator(results, PER_PAGE, results)
+        page = paginator.get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return render(

@@ -354,12 +354,21 @@ def publish_quote(source, round_, text, speaker=None, **extra):
     return set_state(excerpt, State.PUBLISHED)
 
 
-def found(client, **params) -> list[str]:
+def search_response(client, path=None, **params):
     from django.core.cache import cache
 
-    cache.clear()  # these tests change data behind the workflow's back
-    response = client.get(reverse("statements:search"), params)
+    from statements.models import SearchEntry
+
+    # These tests change states behind the workflow's back: index and cache follow by hand.
+    SearchEntry.rebuild()
+    cache.clear()
+    response = client.get(path or reverse("statements:search"), params)
     assert response.status_code == 200
+    return response
+
+
+def found(client, **params) -> list[str]:
+    response = search_response(client, **params)
     page = response.context["page"]
     return [e.text for e in page.object_list] if page else []
 
@@ -410,18 +419,20 @@ class TestSearch:
         assert hits.index(exact.text) < hits.index(stemmed.text)
 
     def test_matches_are_highlighted_in_the_original_spelling(self, client, corpus):
-        response = client.get(reverse("statements:search"), {"q": "الاخير"})
-        html = response.content.decode()
+        html = search_response(client, q="الاخير").content.decode()
         assert "<mark>الأخير</mark>" in html
 
     def test_highlighting_escapes_the_text(self, client, corpus):
         from django.core.cache import cache
+
+        from statements.models import SearchEntry
 
         source, round_ = corpus
         text = "<b>الأخير</b> مهم"
         Source.objects.filter(pk=source.pk).update(text=source.text + "\n" + text)
         source.refresh_from_db()
         publish_quote(source, round_, text)
+        SearchEntry.rebuild()
         cache.clear()
         html = client.get(reverse("statements:search"), {"q": "الاخير"}).content.decode()
         assert "&lt;b&gt;<mark>الأخير</mark>&lt;/b&gt;" in html
@@ -453,14 +464,14 @@ class TestSearch:
             Source.objects.filter(pk=source.pk).update(text=source.text + "\n" + text)
             source.refresh_from_db()
             publish_quote(source, round_, text)
-        response = client.get(reverse("statements:search"), {"q": "تكرار"})
+        response = search_response(client, q="تكرار")
         assert len(response.context["page"].object_list) == views.PER_PAGE
         assert response.context["paginator"].count == 25
-        second = client.get(reverse("statements:search"), {"q": "تكرار", "page": 2})
+        second = search_response(client, q="تكرار", page=2)
         assert len(second.context["page"].object_list) == 5
 
         monkeypatch.setattr(search, "RESULT_CAP", 10)
-        response = client.get("/en/search/", {"q": "تكرار"})
+        response = search_response(client, "/en/search/", q="تكرار")
         assert "More than 10 results" in response.content.decode()
 
     def test_an_empty_query_is_not_an_error(self, client, corpus):
@@ -596,3 +607,48 @@ def test_without_a_commit_the_old_page_stays(client, demo):
     workflow.verify(excerpt, root)
     workflow.publish(excerpt, root)  # the test's transaction never commits
     assert excerpt.text not in client.get("/ar/").content.decode()
+
+
+class TestSearchIndex:
+    """The index holds exactly the public excerpts, following the workflow on its own."""
+
+    def search(self, client, q):
+        from django.core.cache import cache
+
+        cache.clear()
+        page = client.get(reverse("statements:search"), {"q": q}).context["page"]
+        return [e.text for e in page.object_list]
+
+    def test_publishing_and_withdrawing_follow_into_search(self, client, demo):
+        from statements.models import SearchEntry
+
+        excerpt = Excerpt.objects.get(text__startswith="ثوابت وطنية")
+        assert not SearchEntry.objects.filter(pk=excerpt.pk).exists()
+        assert self.search(client, "ثوابت") == []
+        root = UserFactory(is_superuser=True)
+        workflow.verify(excerpt, root)
+        workflow.publish(excerpt, root)
+        assert self.search(client, "ثوابت") == [excerpt.text]
+        # Withdrawing the source takes all of its excerpts out of search.
+        workflow.withdraw(excerpt.source, root, "سُحب المصدر")
+        assert self.search(client, "ثوابت") == []
+        assert not SearchEntry.objects.filter(excerpt__source=excerpt.source).exists()
+
+    def test_the_index_holds_public_excerpts_only(self, demo):
+        from statements.models import SearchEntry
+
+        public = set(Excerpt.objects.published().values_list("pk", flat=True))
+        assert set(SearchEntry.objects.values_list("pk", flat=True)) == public
+
+    def test_rebuild_command(self, demo):
+        from io import StringIO
+
+        from django.core.management import call_command
+
+        from statements.models import SearchEntry
+
+        SearchEntry.objects.all().delete()
+        out = StringIO()
+        call_command("rebuild_search_index", stdout=out)
+        assert f"Indexed {Excerpt.objects.published().count()} public excerpts" in out.getvalue()
+        assert SearchEntry.objects.count() == Excerpt.objects.published().count()

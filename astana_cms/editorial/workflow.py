@@ -26,6 +26,7 @@ from django.utils.translation import ngettext, ngettext_lazy
 
 from .cache import public_record_changed
 from .models import AuditRecord, EditorialEntry, State
+from .signals import publicity_changed
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -164,6 +165,7 @@ def _move(entry: EditorialEntry, from_state: str, to_state: str) -> None:
     entry._loaded_state = entry.state
     if State.PUBLISHED in (from_state, to_state):
         public_record_changed()
+        publicity_changed.send(sender=type(entry), entry=entry)
 
 
 def _locked(entry: EditorialEntry) -> EditorialEntry:
