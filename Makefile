@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint messages clean
+.PHONY: install demo test serve lint messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Astana CMS needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
@@ -26,6 +26,15 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Production mode under gunicorn, static files by WhiteNoise. Needs DJANGO_SECRET_KEY and
+# DJANGO_ALLOWED_HOSTS (and DATABASE_URL for PostgreSQL); see README, "Running in production".
+WORKERS ?= 3
+serve: install
+	DJANGO_DEBUG=false $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DJANGO_DEBUG=false $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=false $(BIN)/gunicorn astana_cms.wsgi --bind $(HOST):$(PORT) \
+		--workers $(WORKERS) --access-logfile - --error-logfile -
 
 lint: install
 	$(BIN)/ruff check .

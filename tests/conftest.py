@@ -56,3 +56,10 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def no_login_throttling(settings):
+    """Tests log in many times with `client.login`, which axes cannot see a request for; the
+    throttling has tests of its own that switch it back on."""
+    settings.AXES_ENABLED = False
