@@ -1,0 +1,127 @@
+"""One-file archive of the whole record: every entry, its content history and its audit trail.
+
+`manage.py export_archive FILE` writes it (JSON, gzip-compressed when FILE ends in .gz);
+`manage.py import_archive FILE` restores it into an empty database, in one transaction. The
+search index and the caches are derived and rebuilt, not archived. Primary keys are kept, so
+permalinks survive a restore.
+"""
+
+from __future__ import annotations
+
+import datetime
+import gzip
+import io
+from pathlib import Path
+
+from django.apps import apps
+from django.core import serializers
+from django.core.management.color import no_style
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+
+# What the archive holds, in an order that loads cleanly: referenced rows before their users.
+ARCHIVED_MODELS = [
+    "auth.group",
+    "auth.user",
+    "rounds.venue",
+    "rounds.venuealias",
+    "rounds.actor",
+    "rounds.actoralias",
+    "rounds.round",
+    "rounds.participation",
+    "statements.outlet",
+    "statements.topic",
+    "statements.source",
+    "statements.excerpt",
+    "editorial.auditrecord",
+    "rounds.historicalround",
+    "statements.historicalsource",
+    "statements.historicalexcerpt",
+    "statements.historicalexcerpt_topics",
+]
+FORMAT_VERSION = 1
+
+
+class ArchiveError(Exception):
+    pass
+
+
+class ExactEncoder(DjangoJSONEncoder):
+    """Django's encoder drops microseconds; a backup must restore times exactly."""
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime | datetime.time):
+            return o.isoformat()
+        return super().default(o)
+
+
+def archived_models():
+    return [apps.get_model(label) for label in ARCHIVED_MODELS]
+
+
+def _open(path: Path, mode: str):
+    if path.suffix == ".gz":
+        return gzip.open(path, mode + "t", encoding="utf-8")
+    return open(path, mode, encoding="utf-8")
+
+
+def export_archive(path: Path) -> dict[str, int]:
+    """Write every archived row to `path`; return the row count per model."""
+    counts = {}
+    with _open(path, "w") as out, transaction.atomic():
+        out.write(f'{{"format": "astana-cms-archive", "version": {FORMAT_VERSION}, "objects": ')
+        objects = []
+        for model in archived_models():
+            rows = list(model._default_manager.order_by("pk"))
+            counts[model._meta.label] = len(rows)
+            objects.extend(rows)
+        # Natural keys for content types and users: their ids differ between databases.
+        serializers.serialize(
+            "json",
+            objects,
+            stream=out,
+            ensure_ascii=False,
+            use_natural_foreign_keys=True,
+            cls=ExactEncoder,
+        )
+        out.write("}")
+    return counts
+
+
+def import_archive(path: Path) -> dict[str, int]:
+    """Restore an archive into an empty database, all or nothing; return the row counts."""
+    import json
+
+    with _open(path, "r") as stream:
+        document = json.load(stream)
+    if document.get("format") != "astana-cms-archive":
+        raise ArchiveError(f"{path} is not an Astana CMS archive.")
+    if document.get("version") != FORMAT_VERSION:
+        raise ArchiveError(f"Archive version {document.get('version')} is not supported.")
+    content_models = [m for m in archived_models() if not m._meta.label.startswith("auth.")]
+    if any(m._default_manager.exists() for m in content_models):
+        raise ArchiveError("The database is not empty: restore into an empty database.")
+    counts: dict[str, int] = {}
+    buffer = io.StringIO(json.dumps(document["objects"]))
+    with transaction.atomic():
+        # Migrations create the newsroom's groups; the archive's own rows replace them.
+        apps.get_model("auth.group")._default_manager.all().delete()
+        for item in serializers.deserialize("json", buffer, handle_forward_references=True):
+            # The archive carries the history itself: restoring must not add to it.
+            item.object.skip_history_when_saving = True
+            item.save()
+            label = item.object._meta.label
+            counts[label] = counts.get(label, 0) + 1
+        _reset_sequences()
+        from statements.models import SearchEntry
+
+        SearchEntry.rebuild()
+    return counts
+
+
+def _reset_sequences() -> None:
+    """After rows arrive with their own keys, PostgreSQL's sequences must move past them."""
+    statements = connection.ops.sequence_reset_sql(no_style(), archived_models())
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
