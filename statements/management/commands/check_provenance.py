@@ -17,18 +17,14 @@ class Command(BaseCommand):
     help = "Re-check every excerpt's anchor and every source's hash; fail on published faults."
 
     def handle(self, *args, **options) -> None:
-        failures = 0
-        warnings = 0
+        self.failures = self.warnings = 0
         sources = Source.objects.order_by("pk")
         bad_hash = set()
         for source in sources.iterator():
             if not source.text_matches_hash:
                 bad_hash.add(source.pk)
-                public = source.state == State.PUBLISHED
-                failures += public
-                warnings += not public
                 self.report(
-                    public,
+                    source,
                     f"source {source.pk} ({source.get_state_display()}): "
                     "captured text does not match its SHA-256",
                 )
@@ -39,19 +35,17 @@ class Command(BaseCommand):
             problem = self.problem(excerpt, bad_hash)
             if not problem:
                 continue
-            public = excerpt.state == State.PUBLISHED
-            failures += public
-            warnings += not public
             self.report(
-                public,
+                excerpt,
                 f"excerpt {excerpt.pk} ({excerpt.get_state_display()}, source "
                 f"{excerpt.source_id}): {problem}",
             )
         summary = (
             f"Checked {sources.count()} sources and {checked} excerpts: "
-            f"{failures} fault(s) in the public record, {warnings} in entries not yet public."
+            f"{self.failures} fault(s) in the public record, "
+            f"{self.warnings} in entries not yet public."
         )
-        if failures:
+        if self.failures:
             raise CommandError(summary)
         self.stdout.write(self.style.SUCCESS(summary))
 
@@ -68,8 +62,11 @@ class Command(BaseCommand):
             return f"the text at {excerpt.start}–{excerpt.end} is no longer the anchored passage"
         return ""
 
-    def report(self, public: bool, line: str) -> None:
-        if public:
+    def report(self, entry, line: str) -> None:
+        """A fault when the entry is public (it fails the check), a warning otherwise."""
+        if entry.state == State.PUBLISHED:
+            self.failures += 1
             self.stderr.write(self.style.ERROR(f"FAULT   {line}"))
         else:
+            self.warnings += 1
             self.stdout.write(self.style.WARNING(f"warning {line}"))
