@@ -233,3 +233,7 @@ OPEN_DATA_LICENSE = env.str(
     default="CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/) for the compilation; "
     "quoted passages remain the words of their speakers and sources.",
 )
+
+# Spreadsheet imports: the largest file and the most rows accepted at once.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
