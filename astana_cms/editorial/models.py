@@ -204,6 +204,7 @@ class AuditRecord(models.Model):
         WITHDRAW = "withdraw", _("withdrawn")
         VOID = "void", _("verification voided")
         CORRECT = "correct", _("corrected")
+        IMPORT = "import", _("imported")
 
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()

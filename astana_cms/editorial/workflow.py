@@ -371,6 +371,18 @@ def _record_edit(entry: EditorialEntry, user: User, correction_note: str) -> Aud
     return record
 
 
+def record_import(
+    entry: EditorialEntry, user: User | None, filename: str, created: bool
+) -> AuditRecord:
+    """An import created or updated a draft: say which file brought it, and who imported it."""
+    note = (
+        _("Created from the file “%(file)s”.")
+        if created
+        else _("Updated from the file “%(file)s”.")
+    ) % {"file": filename}
+    return _record(entry, AuditRecord.Action.IMPORT, State.DRAFT, State.DRAFT, user, str(note))
+
+
 def void_verification(entry: EditorialEntry, user: User | None, note: str) -> AuditRecord | None:
     """Send a verified entry back to draft because its evidence changed (a recapture)."""
     with transaction.atomic():

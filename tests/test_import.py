@@ -1,0 +1,153 @@
+"""Spreadsheet imports (rounds so far): drafts only, all or nothing, never over reviewed work."""
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.utils import translation
+
+from astana_cms.editorial import workflow
+from astana_cms.editorial.models import AuditRecord, State
+from rounds.models import Round, Venue, VenueAlias
+from statements.importing import import_file
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+DATA = Path(__file__).parent / "data"
+REFERENCE = Path(settings.BASE_DIR) / "fixtures" / "astana_rounds.csv"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def venues():
+    astana = Venue.objects.create(slug="astana", name_ar="أستانا", name_en="Astana")
+    for alias in ("أستانة", "نور سلطان", "Nur-Sultan"):
+        VenueAlias.objects.create(venue=astana, name=alias)
+    Venue.objects.create(slug="sochi", name_ar="سوتشي", name_en="Sochi")
+
+
+def snapshot() -> list:
+    """Everything the import could touch, to prove that nothing changed."""
+    return [
+        list(Round.objects.order_by("pk").values()),
+        list(AuditRecord.objects.order_by("pk").values()),
+        Round.history.count(),
+    ]
+
+
+def run(path: Path, *options: str) -> str:
+    out = StringIO()
+    call_command("import_sheet", "rounds", str(path), *options, stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def test_the_reference_spreadsheet_imports_cleanly_as_drafts(venues):
+    editor = UserFactory(username="importer", role="Editor")
+    report = import_file("rounds", REFERENCE.read_bytes(), "astana_rounds.csv", editor)
+    assert report.ok and report.written
+    assert report.counts["new"] == 23
+    assert Round.objects.count() == 23
+    assert set(Round.objects.values_list("state", flat=True)) == {State.DRAFT}
+    assert Round.objects.get(number=13).venue_name_en == "Nur-Sultan"
+    assert Round.objects.get(number=13).venue.slug == "astana"
+    assert Round.objects.get(kind="ministerial").slug == "ministerial-2018-03-16"
+    records = AuditRecord.objects.filter(action="import")
+    assert records.count() == 23
+    assert all(r.user == editor and "astana_rounds.csv" in r.note for r in records)
+
+
+def test_reimporting_the_same_file_changes_nothing(venues):
+    run(REFERENCE)
+    before = snapshot()
+    output = run(REFERENCE)
+    assert "0 new, 0 updated, 23 unchanged, 0 conflict" in output
+    assert snapshot() == before
+
+
+def test_arabic_headers_in_windows_1256(venues):
+    report = import_file(
+        "rounds", (DATA / "rounds_cp1256_arabic_headers.csv").read_bytes(), "r.csv"
+    )
+    assert report.ok and report.counts["new"] == 5
+    assert Round.objects.get(number=1).name_ar == "أستانا 1"
+
+
+def test_a_reviewed_entry_is_never_overwritten(venues):
+    run(REFERENCE)
+    root = UserFactory(is_superuser=True)
+    round_20 = Round.objects.get(number=20)
+    workflow.verify(round_20, root)
+    workflow.publish(round_20, root)
+    changed = REFERENCE.read_text(encoding="utf-8").replace("Astana 20,", "Astana Twenty,")
+    draft_changed = changed.replace("Astana 21,", "Astana Twenty-One,")
+    report = import_file("rounds", draft_changed.encode("utf-8"), "changed.csv")
+    outcomes = {number: (outcome, message) for number, outcome, message in report.rows}
+    conflict_row = next(n for n, (o, _) in outcomes.items() if o == "conflict")
+    assert "not overwritten" in outcomes[conflict_row][1]
+    assert report.counts == {"conflict": 1, "updated": 1, "unchanged": 21}
+    round_20.refresh_from_db()
+    assert round_20.name_en == "Astana 20" and round_20.state == State.PUBLISHED
+    assert Round.objects.get(number=21).name_en == "Astana Twenty-One"
+    assert AuditRecord.objects.filter(action="import", note__contains="Updated").count() == 1
+
+
+def test_one_bad_row_and_nothing_is_written_every_error_at_once(venues):
+    before = snapshot()
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "import_sheet",
+            "rounds",
+            str(DATA / "bad_rounds_date_and_venue.csv"),
+            stdout=out,
+            stderr=out,
+        )
+    output = out.getvalue()
+    assert "row 3, column “start_date”: “31 حزيران 2017” is not a real date" in output
+    assert "row 5, column “city_en”: Unknown venue “Astna”. Closest known: Astana." in output
+    assert "nothing written" in output
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("bad_rounds_duplicate_keys.csv", "row 4: the same entry as row 2 (round-1)."),
+        ("bad_rounds_unknown_kind.csv", "“conference” is not a kind of meeting"),
+        ("bad_empty.csv", "The file is empty."),
+        ("bad_not_a_workbook.xlsx", "not an Excel workbook"),
+        ("bad_unknown_and_missing_headers.csv", "this column is missing"),
+        ("bad_formula_cell.xlsx", "this cell holds a formula"),
+    ],
+)
+def test_malformed_files_leave_the_database_as_it_was(venues, name, message):
+    run(REFERENCE)
+    before = snapshot()
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_sheet", "rounds", str(DATA / name), stdout=out, stderr=out)
+    assert message in out.getvalue()
+    assert snapshot() == before
+
+
+def test_dry_run_reports_and_writes_nothing(venues):
+    before = snapshot()
+    output = run(REFERENCE, "--dry-run")
+    assert "23 new" in output and "dry run, nothing written" in output
+    assert snapshot() == before
+
+
+def test_the_importer_is_named_when_given(venues):
+    UserFactory(username="desk", role="Editor")
+    run(REFERENCE, "--user", "desk")
+    assert AuditRecord.objects.filter(user__username="desk").count() == 23
+    with pytest.raises(CommandError, match="No user named"):
+        run(REFERENCE, "--user", "nobody")
