@@ -13,7 +13,10 @@ from astana_cms.editorial.admin import (
     EditorialAdmin,
     EditorialInlineForm,
 )
+from rounds.admin import RoundAdmin
+from rounds.models import Round
 
+from .admin_import import SpreadsheetImportMixin
 from .models import Excerpt, Outlet, Source, Topic
 from .provenance import Capture
 
@@ -234,3 +237,23 @@ class ExcerptAdmin(EditorialAdmin):
     @admin.display(description=_("passage in the source"))
     def provenance(self, obj: Excerpt) -> SafeString:
         return passage_in_context(obj)
+
+
+# Rounds are imported by the engine that lives here (statements builds on rounds, never the
+# reverse), so their admin gains its import page from this module.
+class RoundAdminWithImport(SpreadsheetImportMixin, RoundAdmin):
+    import_kind = "rounds"
+    import_example = [
+        "round",
+        1,
+        "Astana 1",
+        "أستانا 1",
+        "2017-01-23",
+        "2017-01-24",
+        "Astana",
+        "أستانا",
+    ]
+
+
+admin.site.unregister(Round)
+admin.site.register(Round, RoundAdminWithImport)

@@ -151,3 +151,76 @@ def test_the_importer_is_named_when_given(venues):
     assert AuditRecord.objects.filter(user__username="desk").count() == 23
     with pytest.raises(CommandError, match="No user named"):
         run(REFERENCE, "--user", "nobody")
+
+
+class TestAdminImport:
+    @pytest.fixture
+    def editor_client(self, client, venues):
+        client.force_login(UserFactory(username="desk", role="Editor"))
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return client
+
+    def upload(self, client, path: Path):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from django.urls import reverse
+
+        with open(path, "rb") as handle:
+            upload = SimpleUploadedFile(path.name, handle.read())
+        return client.post(reverse("admin:rounds_round_import"), {"file": upload})
+
+    def test_preview_then_confirm(self, editor_client):
+        from django.urls import reverse
+
+        changelist = editor_client.get(reverse("admin:rounds_round_changelist"))
+        assert reverse("admin:rounds_round_import") in changelist.content.decode()
+        preview = self.upload(editor_client, REFERENCE)
+        html = preview.content.decode()
+        assert "23 new, 0 updated, 0 unchanged, 0 conflict" in html
+        assert Round.objects.count() == 0  # a preview writes nothing
+        token = preview.context["token"]
+        response = editor_client.post(
+            reverse("admin:rounds_round_import"), {"token": token, "confirm": "1"}, follow=True
+        )
+        assert Round.objects.count() == 23
+        assert any("written" in str(m) for m in response.context["messages"])
+        assert AuditRecord.objects.filter(user__username="desk", action="import").count() == 23
+
+    def test_errors_are_shown_and_nothing_can_be_confirmed(self, editor_client):
+        preview = self.upload(editor_client, DATA / "bad_rounds_date_and_venue.csv")
+        html = preview.content.decode()
+        assert "Unknown venue “Astna”" in html
+        assert 'name="confirm"' not in html
+        assert Round.objects.count() == 0
+
+    def test_a_stale_or_forged_token_imports_nothing(self, editor_client):
+        from django.urls import reverse
+
+        response = editor_client.post(
+            reverse("admin:rounds_round_import"),
+            {"token": "../../etc/passwd", "confirm": "1"},
+            follow=True,
+        )
+        assert any("expired" in str(m) for m in response.context["messages"])
+        assert Round.objects.count() == 0
+
+    def test_the_template_has_the_headers_and_an_example_row(self, editor_client):
+        import io
+
+        import openpyxl
+        from django.urls import reverse
+
+        response = editor_client.get(reverse("admin:rounds_round_import_template"))
+        book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+        rows = list(book.worksheets[0].iter_rows(values_only=True))
+        assert rows[0][:3] == ("kind", "number", "name_en")
+        assert rows[1][2] == "Astana 1"
+        # The template itself imports cleanly.
+        buffer = io.BytesIO()
+        book.save(buffer)
+        assert import_file("rounds", buffer.getvalue(), "template.xlsx").ok
+
+    def test_verifiers_cannot_import(self, client, venues):
+        from django.urls import reverse
+
+        client.force_login(UserFactory(username="v", role="Verifier"))
+        assert client.get(reverse("admin:rounds_round_import")).status_code == 403

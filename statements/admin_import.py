@@ -1,0 +1,140 @@
+"""The admin's spreadsheet import: upload, preview every row, then confirm (or fix the file).
+
+The same engine as `manage.py import_sheet` (statements/importing.py). The uploaded file waits
+in a private temporary directory between the preview and the confirmation, under a random token
+kept in the editor's session.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+import tempfile
+from pathlib import Path
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .importing import IMPORTS, import_file
+
+UPLOADS = Path(tempfile.gettempdir()) / "astana-cms-imports"
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Spreadsheet (.xlsx or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+
+class SpreadsheetImportMixin:
+    """For a ModelAdmin whose model has an entry in `importing.IMPORTS` (`import_kind`)."""
+
+    import_kind: str = ""
+    change_list_template = "admin/statements/change_list_with_import.html"
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name=f"{opts.app_label}_{opts.model_name}_import",
+            ),
+            path(
+                "import/template.xlsx",
+                self.admin_site.admin_view(self.import_template_view),
+                name=f"{opts.app_label}_{opts.model_name}_import_template",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        opts = self.model._meta
+        extra_context = {
+            **(extra_context or {}),
+            "import_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_import")
+            if self.has_add_permission(request)
+            else None,
+        }
+        return super().changelist_view(request, extra_context)
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": opts,
+            "title": _("Import %(entries)s from a spreadsheet")
+            % {"entries": opts.verbose_name_plural},
+            "template_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_import_template"),
+            "form": UploadForm(),
+        }
+        if request.method == "POST" and "confirm" in request.POST:
+            return self._confirm(request, request.POST.get("token", ""))
+        if request.method == "POST":
+            form = UploadForm(request.POST, request.FILES)
+            context["form"] = form
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                data = upload.read()
+                report = import_file(self.import_kind, data, upload.name, request.user, True)
+                context["report"] = report
+                if report.ok:
+                    context["token"] = self._keep(request, data, upload.name)
+        return TemplateResponse(request, "admin/statements/import.html", context)
+
+    def _keep(self, request: HttpRequest, data: bytes, name: str) -> str:
+        UPLOADS.mkdir(mode=0o700, exist_ok=True)
+        token = secrets.token_urlsafe(16)
+        (UPLOADS / token).write_bytes(data)
+        request.session[f"import:{token}"] = name
+        return token
+
+    def _confirm(self, request: HttpRequest, token: str) -> HttpResponse:
+        opts = self.model._meta
+        changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        name = request.session.pop(f"import:{token}", None)
+        stored = UPLOADS / token
+        if not name or not token.replace("-", "").replace("_", "").isalnum() or not stored.exists():
+            messages.error(request, _("That import has expired: upload the file again."))
+            return HttpResponseRedirect(changelist)
+        try:
+            report = import_file(self.import_kind, stored.read_bytes(), name, request.user)
+        finally:
+            stored.unlink(missing_ok=True)
+        level = messages.SUCCESS if report.ok else messages.ERROR
+        messages.add_message(request, level, report.summary())
+        for problem in report.problems[:50]:
+            messages.error(request, str(problem))
+        return HttpResponseRedirect(changelist)
+
+    def import_template_view(self, request: HttpRequest) -> HttpResponse:
+        """An .xlsx with the column headers (English and Arabic) and one example row."""
+        import openpyxl
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        _resource, columns = IMPORTS[self.import_kind]
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.title = self.import_kind
+        sheet.append([column.name for column in columns])
+        sheet.append(self.import_example)
+        notes = book.create_sheet("headers")
+        notes.append(["column", "also accepted as", "required"])
+        for column in columns:
+            notes.append([column.name, "، ".join(column.headers), "yes" if column.required else ""])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        buffer.seek(0)
+        return FileResponse(
+            buffer, as_attachment=True, filename=f"astana-{self.import_kind}-template.xlsx"
+        )
