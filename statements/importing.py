@@ -17,6 +17,7 @@ import tablib
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 from import_export.results import RowResult
 
@@ -29,6 +30,13 @@ from .dates import DateError, parse_date
 from .spreadsheets import ROUND_COLUMNS, Column, Problem, SheetError, read_sheet
 
 NEW, UPDATED, UNCHANGED, CONFLICT, ERROR = "new", "updated", "unchanged", "conflict", "error"
+OUTCOMES = {
+    NEW: gettext_lazy("new"),
+    UPDATED: gettext_lazy("updated"),
+    UNCHANGED: gettext_lazy("unchanged"),
+    CONFLICT: gettext_lazy("conflict"),
+    ERROR: gettext_lazy("error"),
+}
 
 
 # --- Widgets: cells as the newsroom writes them -----------------------------------------------
@@ -237,11 +245,16 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def labelled_rows(self) -> list[tuple[int, str, str, str]]:
+        """(row, outcome code, outcome in the reader's language, note), for display."""
+        return [(n, outcome, OUTCOMES[outcome], note) for n, outcome, note in self.rows]
+
     def summary(self) -> str:
         counts = self.counts
-        parts = [f"{counts.get(k, 0)} {k}" for k in (NEW, UPDATED, UNCHANGED, CONFLICT)]
+        parts = [f"{counts.get(k, 0)} {OUTCOMES[k]}" for k in (NEW, UPDATED, UNCHANGED, CONFLICT)]
         if self.problems:
-            parts.append(f"{len(self.problems)} error(s)")
+            parts.append(_("%(count)d error(s)") % {"count": len(self.problems)})
         if self.written and (counts.get(NEW) or counts.get(UPDATED)):
             state = _("written")
         elif self.dry_run and self.ok:
