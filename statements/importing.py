@@ -192,6 +192,8 @@ class RoundResource(ReviewedEntryResource):
         )
         skip_diff = False
         use_transactions = True
+        # The model's own rules (end after start, a number for numbered rounds) are row errors.
+        clean_model_instances = True
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -205,7 +207,10 @@ class RoundResource(ReviewedEntryResource):
             return
         number = row.get("number")
         if kind == Round.Kind.ROUND and number not in (None, ""):
-            row["slug"] = f"round-{int(float(str(number)))}"
+            try:
+                row["slug"] = f"round-{int(float(str(number)))}"
+            except ValueError:
+                row["slug"] = ""  # the number column's own error says why
         else:
             try:
                 row["slug"] = f"{kind}-{parse_date(row.get('start_date')).isoformat()}"

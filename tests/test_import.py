@@ -126,6 +126,10 @@ def test_one_bad_row_and_nothing_is_written_every_error_at_once(venues):
         ("bad_not_a_workbook.xlsx", "not an Excel workbook"),
         ("bad_unknown_and_missing_headers.csv", "this column is missing"),
         ("bad_formula_cell.xlsx", "this cell holds a formula"),
+        ("bad_rounds_end_before_start.csv", "row 2, column “end_date”: The end date cannot be"),
+        ("bad_rounds_missing_name.csv", "row 3, column “name_ar”"),
+        ("bad_rounds_number_not_a_number.csv", "“الأولى” is not a number"),
+        ("bad_rounds_round_without_number.csv", "A numbered round needs its number."),
     ],
 )
 def test_malformed_files_leave_the_database_as_it_was(venues, name, message):
