@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from rounds.models import Round
 
 from .models import Excerpt
-from .views import public_actors, public_topics
+from .views import public_actors, public_excerpts, public_topics
 
 FEED_ITEMS = 50
 
@@ -30,7 +30,7 @@ class ExcerptFeed(Feed):
         return _("Statements on the Astana talks, checked against their sources.")
 
     def excerpts(self, obj=None):
-        return Excerpt.objects.published().select_related("speaker", "round", "source__outlet")
+        return public_excerpts()
 
     def items(self, obj=None):
         return self.excerpts(obj).order_by("-published_at", "-pk")[:FEED_ITEMS]

@@ -283,21 +283,22 @@ def import_file(kind: str, data: bytes, filename: str, user=None, dry_run: bool 
     for number, row in sheet.rows:
         dataset.append([number, "", *(row[name] for name in sheet.columns)])
     report.problems = _duplicates(resource_class, dataset)
-    for attempt_dry in (True, False):
-        if attempt_dry is False and (dry_run or report.problems):
-            break
+
+    def run(dry: bool):
         resource = resource_class(user=user, filename=filename)
         with transaction.atomic():
             result = resource.import_data(
-                dataset, dry_run=attempt_dry, use_transactions=True, raise_errors=False
+                dataset, dry_run=dry, use_transactions=True, raise_errors=False
             )
-            if attempt_dry:
-                report.problems += _problems(result, dataset)
         report.rows = sorted(
             (number, *resource.outcomes.get(number, (ERROR, ""))) for number, _ in sheet.rows
         )
-        if not attempt_dry:
-            report.written = True
+        return result
+
+    report.problems += _problems(run(dry=True), dataset)
+    if not dry_run and not report.problems:
+        run(dry=False)
+        report.written = True
     return report
 
 

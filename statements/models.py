@@ -172,13 +172,10 @@ class Source(EditorialEntry):
         it was verified, left up and flagged for its publisher if it was published.
         """
         with transaction.atomic():
-            workflow.check_edit(self, user, note)
+            workflow.check_edit(self, user, note)  # before the new text touches this object
             self.text = text
             self.captured_at = timezone.now()
-            self.record_change(user)
-            self.version += 1
-            self.save()
-            workflow.record_edit(self, user, note)
+            workflow.save_edit(self, user, note)
             return self.reanchor_excerpts(user)
 
     def reanchor_excerpts(self, user) -> RecaptureReport:

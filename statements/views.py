@@ -113,9 +113,7 @@ def round_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @cached_public_page
 def excerpt_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An excerpt's permalink: the quote, who said it where, and the way back to the original."""
-    excerpt = (
-        public_excerpts().select_related("source").prefetch_related("topics").filter(pk=pk).first()
-    )
+    excerpt = public_excerpts().prefetch_related("topics").filter(pk=pk).first()
     if excerpt is None:
         withdrawn = Excerpt.objects.filter(pk=pk, state=State.WITHDRAWN).first()
         if withdrawn is not None:

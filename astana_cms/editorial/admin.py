@@ -191,14 +191,11 @@ class EditorialAdmin(SimpleHistoryAdmin):
         return fields
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
-        content_changed = not change or form.has_changed()
-        if content_changed:
+        if not change:
             obj.record_change(request.user)
-        if change and content_changed:
-            obj.version += 1
-        super().save_model(request, obj, form, change)
-        if change and content_changed:
-            record = workflow.record_edit(
+            super().save_model(request, obj, form, change)
+        elif form.has_changed():
+            record = workflow.save_edit(
                 obj, request.user, form.cleaned_data.get("correction_note", "")
             )
             if record is not None and record.action == AuditRecord.Action.VOID:

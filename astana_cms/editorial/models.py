@@ -30,9 +30,6 @@ class EditorialQuerySet(models.QuerySet):
         """Entries the public may see. Every public surface reads through this."""
         return self.filter(state=State.PUBLISHED)
 
-    def in_state(self, *states: str) -> EditorialQuerySet:
-        return self.filter(state__in=states)
-
     def ready_for_verification(self) -> EditorialQuerySet:
         """Drafts a verifier can act on now (models narrow this with their own evidence)."""
         return self.filter(state=State.DRAFT)

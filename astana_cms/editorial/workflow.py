@@ -200,28 +200,30 @@ def _perform(
         if transition.note_required and not note:
             raise TransitionRefused(transition.note_required, _("no note"))
 
-        override = False
-        if transition is VERIFY:
-            if current.changed_by_id is not None and current.changed_by_id == user.pk:
-                if not (four_eyes_override and user.is_superuser):
-                    raise TransitionRefused(
-                        _(
-                            "You made the last change to this entry's content: another "
-                            "verifier must check it."
-                        ),
-                        _("four eyes"),
-                    )
-                override = True
+        # Four eyes: whoever last changed the content does not verify it (a superuser may
+        # override, and the record says so).
+        override = (
+            transition is VERIFY
+            and current.changed_by_id is not None
+            and current.changed_by_id == user.pk
+        )
+        if override and not (four_eyes_override and user.is_superuser):
+            raise TransitionRefused(
+                _(
+                    "You made the last change to this entry's content: another verifier "
+                    "must check it."
+                ),
+                _("four eyes"),
+            )
+
+        if transition in (VERIFY, PUBLISH):
             problems = current.verification_problems()
             if problems:
                 raise TransitionRefused(" ".join(map(str, problems)), _("not ready"))
 
         if transition is PUBLISH:
-            problems = current.verification_problems()
-            if problems:
-                raise TransitionRefused(" ".join(map(str, problems)), _("not ready"))
             for dependency in current.publication_dependencies():
-                _publish_dependency(dependency, current, user, with_dependencies)
+                _publish_dependency(dependency, user, with_dependencies)
 
         from_state = current.state
         _move(current, from_state, transition.target)
@@ -239,9 +241,7 @@ def _perform(
     return record
 
 
-def _publish_dependency(
-    dependency: EditorialEntry, entry: EditorialEntry, user: User, with_dependencies: bool
-) -> None:
+def _publish_dependency(dependency: EditorialEntry, user: User, with_dependencies: bool) -> None:
     """An excerpt is public only with its source and round: publish them with it, if asked and
     they are verified; otherwise refuse and say which is missing."""
     dependency = _locked(dependency)
@@ -291,22 +291,6 @@ def perform(name: str, entry: EditorialEntry, user: User, note: str = "", **opti
     return _perform(TRANSITIONS[name], entry, user, note, **options)
 
 
-def refusal(name: str, entry: EditorialEntry, user: User) -> str:
-    """Why `user` may not run `name` on `entry` now ("" if they may), without changing anything.
-
-    Used to show only the buttons that would work and to fill the dashboard."""
-    transition = TRANSITIONS[name]
-    if not may(user, name, entry):
-        return str(_("no permission"))
-    if entry.state not in transition.sources:
-        return str(transition.wrong_state_reason)
-    if transition is VERIFY and entry.changed_by_id == user.pk and not user.is_superuser:
-        return str(_("four eyes"))
-    if transition in (VERIFY, PUBLISH) and entry.verification_problems():
-        return str(_("not ready"))
-    return ""
-
-
 # --- Content changes -------------------------------------------------------------------------
 
 
@@ -327,6 +311,20 @@ def check_edit(entry: EditorialEntry, user: User, correction_note: str = "") -> 
         raise TransitionRefused(
             _("This entry is published: describe the correction for readers."), _("no note")
         )
+
+
+def save_edit(entry: EditorialEntry, user: User, correction_note: str = "") -> AuditRecord | None:
+    """Save a content change to an existing entry under the rules, and record what it did.
+
+    Refused before anything is written if the rules forbid it (check_edit); otherwise the entry
+    notes its author, moves to its next version, is saved, and record_edit follows.
+    """
+    with transaction.atomic():
+        check_edit(entry, user, correction_note)
+        entry.record_change(user)
+        entry.version += 1
+        entry.save()
+        return record_edit(entry, user, correction_note)
 
 
 def record_edit(entry: EditorialEntry, user: User, correction_note: str = "") -> AuditRecord | None:
@@ -354,6 +352,7 @@ def _record_edit(entry: EditorialEntry, user: User, correction_note: str) -> Aud
         )
     elif current.state == State.PUBLISHED:
         type(entry).objects.filter(pk=entry.pk).update(version=models.F("version") + 1)
+        current.refresh_from_db(fields=["version"])
         public_record_changed()
         record = _record(
             current,
@@ -366,7 +365,6 @@ def _record_edit(entry: EditorialEntry, user: User, correction_note: str) -> Aud
         )
     else:
         return None
-    current.refresh_from_db(fields=["state", "version", "published_at"])
     _refresh_caller_copy(entry, current)
     return record
 
