@@ -13,8 +13,8 @@ from astana_cms.editorial.admin import (
     EditorialAdmin,
     EditorialInlineForm,
 )
-from rounds.admin import RoundAdmin
-from rounds.models import Round
+from rounds.admin import ActorAdmin, RoundAdmin, VenueAdmin
+from rounds.models import Actor, Round, Venue
 
 from .admin_import import SpreadsheetImportMixin
 from .models import Excerpt, Outlet, Source, Topic
@@ -126,14 +126,16 @@ def capture_with_excerpts(source: Source) -> SafeString:
 
 
 @admin.register(Outlet)
-class OutletAdmin(admin.ModelAdmin):
+class OutletAdmin(SpreadsheetImportMixin, admin.ModelAdmin):
+    import_kind = "outlets"
     list_display = ("name_ar", "name_en", "website")
     search_fields = ("name_ar", "name_en", "slug")
     prepopulated_fields = {"slug": ("name_en",)}
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(SpreadsheetImportMixin, admin.ModelAdmin):
+    import_kind = "topics"
     list_display = ("name_ar", "name_en", "slug")
     search_fields = ("name_ar", "name_en", "slug")
     prepopulated_fields = {"slug": ("name_en",)}
@@ -150,7 +152,8 @@ class ExcerptInline(admin.StackedInline):
 
 
 @admin.register(Source)
-class SourceAdmin(EditorialAdmin):
+class SourceAdmin(SpreadsheetImportMixin, EditorialAdmin):
+    import_kind = "sources"
     list_display = ("__str__", "outlet", "published_on", "language", "excerpt_count", "state")
     list_filter = ("state", "outlet", "language")
     list_select_related = ("outlet",)
@@ -205,7 +208,8 @@ class SourceAdmin(EditorialAdmin):
 
 
 @admin.register(Excerpt)
-class ExcerptAdmin(EditorialAdmin):
+class ExcerptAdmin(SpreadsheetImportMixin, EditorialAdmin):
+    import_kind = "excerpts"
     list_display = ("__str__", "speaker", "kind", "round", "source", "state")
     list_filter = (
         "state",
@@ -239,21 +243,24 @@ class ExcerptAdmin(EditorialAdmin):
         return passage_in_context(obj)
 
 
-# Rounds are imported by the engine that lives here (statements builds on rounds, never the
-# reverse), so their admin gains its import page from this module.
+# The registries and rounds are imported by the engine that lives here (statements builds on
+# rounds, never the reverse), so their admins gain import and export from this module.
+class VenueAdminWithImport(SpreadsheetImportMixin, VenueAdmin):
+    import_kind = "venues"
+
+
+class ActorAdminWithImport(SpreadsheetImportMixin, ActorAdmin):
+    import_kind = "actors"
+
+
 class RoundAdminWithImport(SpreadsheetImportMixin, RoundAdmin):
     import_kind = "rounds"
-    import_example = [
-        "round",
-        1,
-        "Astana 1",
-        "أستانا 1",
-        "2017-01-23",
-        "2017-01-24",
-        "Astana",
-        "أستانا",
-    ]
 
 
-admin.site.unregister(Round)
-admin.site.register(Round, RoundAdminWithImport)
+for model, model_admin in (
+    (Venue, VenueAdminWithImport),
+    (Actor, ActorAdminWithImport),
+    (Round, RoundAdminWithImport),
+):
+    admin.site.unregister(model)
+    admin.site.register(model, model_admin)

@@ -13,15 +13,16 @@ import tempfile
 from pathlib import Path
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .importing import IMPORTS, import_file
+from .importing import IMPORTS, export_sheet, import_file
 
 UPLOADS = Path(tempfile.gettempdir()) / "astana-cms-imports"
 
@@ -34,10 +35,19 @@ class UploadForm(forms.Form):
 
 
 class SpreadsheetImportMixin:
-    """For a ModelAdmin whose model has an entry in `importing.IMPORTS` (`import_kind`)."""
+    """For a ModelAdmin whose model has an entry in `importing.IMPORTS` (`import_kind`): an
+    import page, its template, and exports of the selected (or all filtered) entries in the
+    same columns, so that an export imports again as it is."""
 
     import_kind: str = ""
     change_list_template = "admin/statements/change_list_with_import.html"
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if self.has_view_permission(request):
+            for action in (export_xlsx, export_csv):
+                actions[action.__name__] = (action, action.__name__, action.short_description)
+        return actions
 
     def get_urls(self):
         opts = self.model._meta
@@ -122,12 +132,13 @@ class SpreadsheetImportMixin:
 
         if not self.has_view_permission(request):
             raise PermissionDenied
-        _resource, columns = IMPORTS[self.import_kind]
+        resource = IMPORTS[self.import_kind]
+        columns = resource.columns
         book = openpyxl.Workbook()
         sheet = book.active
         sheet.title = self.import_kind
         sheet.append([column.name for column in columns])
-        sheet.append(self.import_example)
+        sheet.append(resource.example)
         notes = book.create_sheet("headers")
         notes.append(["column", "also accepted as", "required"])
         for column in columns:
@@ -138,3 +149,23 @@ class SpreadsheetImportMixin:
         return FileResponse(
             buffer, as_attachment=True, filename=f"astana-{self.import_kind}-template.xlsx"
         )
+
+
+def _export(modeladmin, queryset, file_format: str) -> HttpResponse:
+    data = export_sheet(modeladmin.import_kind, queryset.order_by("pk"), file_format)
+    today = timezone.localdate().isoformat()
+    return FileResponse(
+        io.BytesIO(data),
+        as_attachment=True,
+        filename=f"astana-{modeladmin.import_kind}-{today}.{file_format}",
+    )
+
+
+@admin.action(description=gettext_lazy("Export selected as a spreadsheet (.xlsx)"))
+def export_xlsx(modeladmin, request, queryset):
+    return _export(modeladmin, queryset, "xlsx")
+
+
+@admin.action(description=gettext_lazy("Export selected as CSV (.csv)"))
+def export_csv(modeladmin, request, queryset):
+    return _export(modeladmin, queryset, "csv")

@@ -1,33 +1,49 @@
-"""Spreadsheet imports on django-import-export (third piece of the import issue: rounds).
+"""Spreadsheet imports and exports: the newsroom's logs in, the record out, in the same columns.
 
-One engine for the command line and, later, the admin: read the file (`spreadsheets`), run the
-resource as a dry run, and write only when every row is clean — all or nothing. Everything
-imported lands as a draft with an audit record naming the file and the importer; a verified or
-published entry is never overwritten (identical rows count as unchanged, differing ones as
-conflicts, skipped and reported).
+The columns, the cell widgets and the exports are django-import-export resources (one per kind
+below). Its row-by-row import loop is not used: it reads the database several times per row and
+brings a few hundred rows a second, where months of excerpts are hundreds of thousands of rows.
+The loop here reads the file once, looks every reference up in dictionaries loaded once, anchors
+each quote in its (cached) source, and writes in bulk, in one transaction:
+
+- a dry run reports every row's outcome (new, updated, unchanged, conflict, error) and every
+  problem at once, with row, column and reason; it writes nothing;
+- an import writes only when no row fails: all or nothing;
+- everything imported lands as a draft with an audit record naming the file and the importer;
+  a verified or published entry is never overwritten (an identical row is unchanged, a
+  differing one a conflict, skipped and reported), nor is a registry entry (actors, venues,
+  outlets, topics), to which an import only adds aliases.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections import Counter
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import tablib
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import Prefetch
+from django.utils import translation
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
-from import_export.results import RowResult
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from astana_cms.editorial import workflow
-from astana_cms.editorial.models import State
+from astana_cms.editorial.cache import public_record_changed
+from astana_cms.editorial.models import EditorialEntry, State
 from astana_cms.text import fold
-from rounds.models import Round, Venue
+from rounds.models import Actor, ActorAlias, Round, Venue, VenueAlias
 
 from .dates import DateError, parse_date
-from .spreadsheets import ROUND_COLUMNS, Column, Problem, SheetError, read_sheet
+from .models import DERIVED_ANCHOR_FIELDS, Excerpt, Outlet, Source, Topic
+from .resources import safe_cell
+from .spreadsheets import Column, Problem, SheetError, read_sheet
 
 NEW, UPDATED, UNCHANGED, CONFLICT, ERROR = "new", "updated", "unchanged", "conflict", "error"
 OUTCOMES = {
@@ -37,13 +53,40 @@ OUTCOMES = {
     CONFLICT: gettext_lazy("conflict"),
     ERROR: gettext_lazy("error"),
 }
+BATCH = 1000
+LIST_SEPARATORS = (";", "؛")  # several names in one cell: "russia; turkey" or Arabic "؛"
 
 
 # --- Widgets: cells as the newsroom writes them -----------------------------------------------
 
 
-class NewsroomDateWidget(widgets.Widget):
+class TextWidget(widgets.Widget):
+    """A text cell, trimmed; an empty cell is an empty text."""
+
+    def __init__(self, strip: bool = True) -> None:
+        super().__init__()
+        self.strip = strip
+
     def clean(self, value, row=None, **kwargs):
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # Excel stores "1" typed in a text column as 1.0
+        text = str(value)
+        return text.strip() if self.strip else text
+
+    def render(self, value, obj=None, **kwargs):
+        return value or ""
+
+
+class DateWidget(widgets.Widget):
+    def __init__(self, required: bool = False) -> None:
+        super().__init__()
+        self.required = required
+
+    def clean(self, value, row=None, **kwargs):
+        if (value is None or not str(value).strip()) and not self.required:
+            return None
         try:
             return parse_date(value)
         except DateError as error:
@@ -53,185 +96,437 @@ class NewsroomDateWidget(widgets.Widget):
         return value.isoformat() if value else ""
 
 
-class AliasWidget(widgets.Widget):
-    """A registry entry named by its name or any alias, in any spelling the normaliser folds."""
+class NumberWidget(widgets.Widget):
+    def __init__(self, default: int | None = None) -> None:
+        super().__init__()
+        self.default = default
 
-    def __init__(self, model, label: str) -> None:
-        self.model = model
+    def clean(self, value, row=None, **kwargs):
+        if value is None or not str(value).strip():
+            return self.default
+        try:
+            number = float(fold(str(value)))  # fold reads Arabic-Indic digits
+        except ValueError as error:
+            raise ValueError(_("“%(value)s” is not a number.") % {"value": value}) from error
+        if not number.is_integer():
+            raise ValueError(_("“%(value)s” is not a whole number.") % {"value": value})
+        return int(number)
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else value
+
+
+class ChoiceWidget(widgets.Widget):
+    """One of a model's choices, by its stored value or its label in English or Arabic."""
+
+    def __init__(
+        self, choices: type[models.TextChoices], label: str, default: str | None = None
+    ) -> None:
+        super().__init__()
+        self.choices = choices
         self.label = label
-        self._names: dict[str, object] | None = None
-
-    def names(self) -> dict[str, object]:
-        if self._names is None:
-            self._names = {}
-            for entity in self.model.objects.prefetch_related("aliases"):
-                spellings = [
-                    entity.name_ar,
-                    entity.name_en,
-                    *(a.name for a in entity.aliases.all()),
-                ]
-                for spelling in filter(None, spellings):
-                    self._names.setdefault(fold(spelling), entity)
-        return self._names
+        self.default = default
+        self.lookup: dict[str, str] = {}
+        for value, label in choices.choices:
+            self.lookup[fold(value)] = value
+            for language in ("en", "ar"):
+                with translation.override(language):
+                    self.lookup.setdefault(fold(str(label)), value)
 
     def clean(self, value, row=None, **kwargs):
         key = fold(str(value or ""))
         if not key:
-            raise ValueError(_("%(what)s is missing.") % {"what": self.label})
-        entity = self.names().get(key)
-        if entity is None:
-            close = difflib.get_close_matches(key, list(self.names()), n=3, cutoff=0.6)
-            suggestion = "، ".join(str(self.names()[name]) for name in close)
-            message = _("Unknown %(what)s “%(value)s”.") % {"what": self.label, "value": value}
-            if suggestion:
-                message += " " + _("Closest known: %(names)s.") % {"names": suggestion}
-            raise ValueError(message)
-        return entity
+            if self.default is None:
+                raise ValueError(_("This cell is empty."))
+            return self.default
+        if key not in self.lookup:
+            raise ValueError(
+                _("“%(value)s” is not a %(what)s (%(choices)s).")
+                % {"value": value, "what": self.label, "choices": ", ".join(self.choices.values)}
+            )
+        return self.lookup[key]
 
     def render(self, value, obj=None, **kwargs):
-        return value.name_en if value else ""
+        return value or ""
 
 
-class NumberWidget(widgets.IntegerWidget):
+def _split(value) -> list[str]:
+    text = str(value or "")
+    for separator in LIST_SEPARATORS[1:]:
+        text = text.replace(separator, LIST_SEPARATORS[0])
+    return [part.strip() for part in text.split(LIST_SEPARATORS[0]) if part.strip()]
+
+
+class ListWidget(TextWidget):
+    """Several texts in one cell, separated by semicolons (aliases)."""
+
     def clean(self, value, row=None, **kwargs):
-        if value in (None, ""):
+        return _split(value)
+
+    def render(self, value, obj=None, **kwargs):
+        return "; ".join(value or [])
+
+
+def display_name(entity) -> str:
+    return getattr(entity, "name_en", "") or getattr(entity, "name_ar", "") or str(entity)
+
+
+class NameWidget(widgets.Widget):
+    """A registry entry named by its slug, its Arabic or English name or any alias, in any
+    spelling the shared normaliser folds to the same letters. The registry is read once per
+    import; an unknown name is refused with the closest known ones."""
+
+    def __init__(
+        self,
+        queryset: models.QuerySet,
+        label: str,
+        spellings: Callable[[models.Model], Iterable[str]],
+        many: bool = False,
+        render: Callable[[models.Model], str] = display_name,
+    ) -> None:
+        super().__init__()
+        self.queryset = queryset
+        self.label = label
+        self.spellings = spellings
+        self.many = many
+        self.render_one = render
+        self._names: dict[str, object] | None = None
+        self._memo: dict[str, object] = {}
+
+    @property
+    def names(self) -> dict[str, object]:
+        if self._names is None:
+            self._names = {}
+            for entity in self.queryset.all():
+                for spelling in filter(None, self.spellings(entity)):
+                    self._names.setdefault(fold(spelling), entity)
+        return self._names
+
+    def add(self, spelling: str, entity) -> None:
+        """Make a name known for this import (an entry another row of the file creates)."""
+        key = fold(spelling)
+        if key:
+            self.names.setdefault(key, entity)
+
+    def find(self, value: str):
+        """The entry a name stands for, or ValueError with the closest known names."""
+        if value in self._memo:
+            found = self._memo[value]
+        else:
+            key = fold(value)
+            found = self.names.get(key)
+            if found is None:
+                close = difflib.get_close_matches(key, list(self.names), n=3, cutoff=0.6)
+                suggestion = "، ".join(dict.fromkeys(str(self.names[n]) for n in close))
+                found = _("Unknown %(what)s “%(value)s”.") % {"what": self.label, "value": value}
+                if suggestion:
+                    found += " " + _("Closest known: %(names)s.") % {"names": suggestion}
+            self._memo[value] = found
+        if isinstance(found, str):
+            raise ValueError(found)
+        return found
+
+    def clean(self, value, row=None, **kwargs):
+        if self.many:
+            return [self.find(name) for name in _split(value)]
+        text = str(value or "").strip()
+        return self.find(text) if text else None
+
+    def render(self, value, obj=None, **kwargs):
+        if self.many:
+            return "; ".join(self.render_one(entity) for entity in value.all())
+        return self.render_one(value) if value else ""
+
+
+def registry_spellings(entity) -> list[str]:
+    aliases = [alias.name for alias in entity.aliases.all()] if hasattr(entity, "aliases") else []
+    return [entity.name_ar, entity.name_en, *aliases, entity.slug]
+
+
+class RoundWidget(widgets.Widget):
+    """A meeting by its round number (13, ١٣) or, for other meetings, its slug."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rounds: dict[str, Round] | None = None
+
+    def clean(self, value, row=None, **kwargs):
+        if self._rounds is None:
+            self._rounds = {}
+            for meeting in Round.objects.all():
+                self._rounds[meeting.slug] = meeting
+                if meeting.number is not None and meeting.kind == Round.Kind.ROUND:
+                    self._rounds[str(meeting.number)] = meeting
+        key = fold(str(value or "")).removesuffix(".0")
+        if not key:
             return None
-        try:
-            return int(float(str(value).strip()))
-        except ValueError as error:
-            raise ValueError(_("“%(value)s” is not a number.") % {"value": value}) from error
+        if key not in self._rounds:
+            raise ValueError(
+                _("There is no round “%(value)s”: give a round's number or a meeting's slug.")
+                % {"value": value}
+            )
+        return self._rounds[key]
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return value.number if value.kind == Round.Kind.ROUND else value.slug
 
 
-# --- Resources -------------------------------------------------------------------------------
+# --- The engine ------------------------------------------------------------------------------
 
 
-class ReviewedEntryResource(resources.ModelResource):
-    """Imports into a reviewed model: drafts only, never over a reviewed entry."""
+class Pending:
+    """An entry that another row of the same file creates, referred to before it exists."""
 
-    # Fields compared to tell an unchanged row from a conflicting one.
-    compared_fields: tuple[str, ...] = ()
+    def __init__(self, row: int, name: str) -> None:
+        self.row, self.name, self.entity = row, name, None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass
+class Planned:
+    """One row of the file: the entry it describes, and what importing it would do."""
+
+    number: int
+    instance: models.Model
+    related: dict[str, object] = field(default_factory=dict)  # many-to-many and deferred refs
+    key: Hashable = None
+    existing: models.Model | None = None
+    outcome: str = NEW
+    note: str = ""
+
+
+class SheetResource(resources.ModelResource):
+    """One kind of entry as a spreadsheet: its columns (`columns`, headers in English or
+    Arabic), how a row names an existing entry (`key`), and what counts as a change
+    (`compared` fields and `related` values)."""
+
+    columns: ClassVar[list[Column]] = []
+    compared: ClassVar[tuple[str, ...]] = ()
+    related_fields: ClassVar[tuple[str, ...]] = ()  # set after saving: m2m, deferred references
+    example: ClassVar[list] = []  # one example row, for the admin's template
 
     def __init__(self, user=None, filename: str = "", **kwargs) -> None:
         super().__init__(**kwargs)
         self.user = user
         self.filename = filename
-        self.outcomes: dict[int, tuple[str, str]] = {}
 
-    def skip_row(self, instance, original, row, import_validation_errors=None):
-        if import_validation_errors or original is None or original.pk is None:
-            return False
-        same = all(getattr(instance, f) == getattr(original, f) for f in self.compared_fields)
-        if same:
-            self.outcomes[row["row"]] = (UNCHANGED, "")
-            return True
-        if original.state != State.DRAFT:
-            self.outcomes[row["row"]] = (
-                CONFLICT,
-                _("differs from the %(state)s entry “%(entry)s”, which is not overwritten.")
-                % {"state": original.get_state_display(), "entry": original},
-            )
-            return True
-        return False
+    @property
+    def reviewed(self) -> bool:
+        return issubclass(self._meta.model, EditorialEntry)
 
-    def save_instance(self, instance, is_create, row, **kwargs):
-        instance.record_change(self.user)
-        super().save_instance(instance, is_create, row, **kwargs)
+    # -- reading rows --
 
-    def after_save_instance(self, instance, row, **kwargs):
-        created = instance._import_created
-        if not kwargs.get("dry_run"):
-            workflow.record_import(instance, self.user, self.filename, created)
-        self.outcomes[row["row"]] = (NEW if created else UPDATED, "")
+    def columns_read(self) -> list[fields.Field]:
+        """The fields a row sets directly (the others are read by `complete`)."""
+        return [f for f in self.fields.values() if f.attribute and not f.readonly]
 
-    def after_init_instance(self, instance, new, row, **kwargs):
-        instance._import_created = new
+    def load(self, rows: list[tuple[int, dict]]) -> None:
+        """Read what the rows refer to, once, before the rows are read."""
 
-
-class RoundResource(ReviewedEntryResource):
-    kind = fields.Field(attribute="kind", column_name="kind")
-    number = fields.Field(attribute="number", column_name="number", widget=NumberWidget())
-    slug = fields.Field(attribute="slug", column_name="slug")
-    name_en = fields.Field(attribute="name_en", column_name="name_en")
-    name_ar = fields.Field(attribute="name_ar", column_name="name_ar")
-    start_date = fields.Field(
-        attribute="start_date", column_name="start_date", widget=NewsroomDateWidget()
-    )
-    end_date = fields.Field(
-        attribute="end_date", column_name="end_date", widget=NewsroomDateWidget()
-    )
-    venue = fields.Field(attribute="venue", column_name="city_en")
-    venue_name_en = fields.Field(attribute="venue_name_en", column_name="city_en")
-    venue_name_ar = fields.Field(attribute="venue_name_ar", column_name="city_ar")
-
-    compared_fields = (
-        "kind",
-        "number",
-        "name_en",
-        "name_ar",
-        "start_date",
-        "end_date",
-        "venue_id",
-        "venue_name_en",
-        "venue_name_ar",
-    )
-
-    class Meta:
-        model = Round
-        import_id_fields = ("slug",)
-        fields = (
-            "kind",
-            "number",
-            "slug",
-            "name_en",
-            "name_ar",
-            "start_date",
-            "end_date",
-            "venue",
-            "venue_name_en",
-            "venue_name_ar",
-        )
-        skip_diff = False
-        use_transactions = True
-        # The model's own rules (end after start, a number for numbered rounds) are row errors.
-        clean_model_instances = True
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["venue"].widget = AliasWidget(Venue, _("venue"))
-
-    def before_import_row(self, row, **kwargs):
-        """The natural key: a round by its number, another meeting by its kind and date."""
-        kind = fold(str(row.get("kind") or "")) or "round"
-        row["kind"] = kind
-        if kind not in Round.Kind.values:
-            return
-        number = row.get("number")
-        if kind == Round.Kind.ROUND and number not in (None, ""):
+    def build(self, number: int, row: dict, problems: list[Problem]) -> Planned:
+        instance = self._meta.model()
+        planned = Planned(number, instance)
+        for column in self.columns_read():
+            if column.column_name not in row:
+                continue  # an optional column the file does not have
             try:
-                row["slug"] = f"round-{int(float(str(number)))}"
-            except ValueError:
-                row["slug"] = ""  # the number column's own error says why
+                value = column.clean(row)
+            except ValueError as error:
+                problems.append(Problem(number, column.column_name, str(error)))
+                continue
+            if column.attribute in self.related_fields:
+                planned.related[column.attribute] = value
+            else:
+                setattr(instance, column.attribute, value)
+        self.complete(planned, row, problems)
+        if not problems:
+            try:
+                instance.full_clean(
+                    exclude=self.unvalidated(), validate_unique=False, validate_constraints=False
+                )
+            except ValidationError as error:
+                for name, messages in error.message_dict.items():
+                    column = self.column_of(name)
+                    problems.extend(Problem(number, column, message) for message in messages)
+        if not problems:
+            planned.key = self.key(planned)
+        return planned
+
+    def complete(self, planned: Planned, row: dict, problems: list[Problem]) -> None:
+        """Fill in what the columns alone do not give (derived keys, references, anchors)."""
+
+    def unvalidated(self) -> list[str]:
+        """Model fields not checked per row: relations (looked up already) and what no column
+        sets. Checking a relation would cost a query per row."""
+        if not hasattr(self, "_unvalidated"):
+            imported = {f.attribute for f in self.columns_read()}
+            self._unvalidated = [
+                f.name
+                for f in self._meta.model._meta.concrete_fields
+                if f.is_relation or f.name not in imported
+            ]
+        return self._unvalidated
+
+    def column_of(self, attribute: str) -> str | None:
+        for column in self.fields.values():
+            if column.attribute == attribute:
+                return column.column_name
+        return None
+
+    def key(self, planned: Planned) -> Hashable:
+        raise NotImplementedError
+
+    def label(self, planned: Planned) -> str:
+        return str(planned.instance)
+
+    def find(self, keys: list[Hashable]) -> dict[Hashable, models.Model]:
+        """The existing entries these keys name."""
+        raise NotImplementedError
+
+    # -- comparing with what exists --
+
+    def related_of(self, entry: models.Model, name: str):
+        """An existing entry's related value, comparable with a planned row's."""
+        return {item.pk for item in getattr(entry, name).all()}
+
+    def planned_related(self, planned: Planned, name: str):
+        return {getattr(item, "pk", item) for item in planned.related.get(name, [])}
+
+    def differences(self, planned: Planned, existing: models.Model) -> list[str]:
+        changed = [
+            name
+            for name in self.compared
+            if getattr(planned.instance, name) != getattr(existing, name)
+        ]
+        changed += [
+            name
+            for name in self.related_fields
+            if name in planned.related
+            and self.planned_related(planned, name) != self.related_of(existing, name)
+        ]
+        return changed
+
+    def may_update(self, planned: Planned, existing: models.Model, changed: list[str]) -> bool:
+        return self.reviewed and existing.state == State.DRAFT
+
+    def conflict_note(self, existing: models.Model) -> str:
+        if self.reviewed:
+            return _("differs from the %(state)s entry “%(entry)s”, which is not overwritten.") % {
+                "state": existing.get_state_display(),
+                "entry": existing,
+            }
+        return _(
+            "differs from “%(entry)s” in the registry, which an import does not change: "
+            "edit it in the admin."
+        ) % {"entry": existing}
+
+    # -- writing --
+
+    def write(self, planned: list[Planned]) -> None:
+        new = [p for p in planned if p.outcome == NEW]
+        updated = [p for p in planned if p.outcome == UPDATED]
+        if new:
+            self.create(new)
+        if updated:
+            self.update(updated)
+        if self.reviewed:
+            workflow.record_imports([p.instance for p in new], self.user, self.filename, True)
+            workflow.record_imports([p.existing for p in updated], self.user, self.filename, False)
         else:
-            try:
-                row["slug"] = f"{kind}-{parse_date(row.get('start_date')).isoformat()}"
-            except DateError:
-                row["slug"] = ""
+            public_record_changed()  # registry names show on public pages
 
-    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
-        errors = dict(import_validation_errors or {})
-        if instance.kind not in Round.Kind.values:
-            errors["kind"] = ValidationError(
-                _("“%(kind)s” is not a kind of meeting (%(kinds)s).")
-                % {"kind": instance.kind, "kinds": ", ".join(Round.Kind.values)}
+    def create(self, planned: list[Planned]) -> None:
+        self.insert(planned)
+        self.save_related(planned)
+
+    def insert(self, planned: list[Planned]) -> None:
+        model = self._meta.model
+        objects = [p.instance for p in planned]
+        if self.reviewed:
+            for entry in objects:
+                entry.record_change(self.user)
+        if hasattr(model, "history"):
+            bulk_create_with_history(
+                objects,
+                model,
+                batch_size=BATCH,
+                default_user=self._history_user(),
+                default_change_reason=self._history_reason(),
             )
-        super().validate_instance(instance, errors, validate_unique=validate_unique)
+        else:
+            model.objects.bulk_create(objects, batch_size=BATCH)
 
+    def update(self, planned: list[Planned]) -> None:
+        model = self._meta.model
+        for p in planned:
+            for name in self.compared:
+                setattr(p.existing, name, getattr(p.instance, name))
+            if self.reviewed:
+                p.existing.record_change(self.user)
+                p.existing.version += 1
+        names = list(self.updated_fields())
+        objects = [p.existing for p in planned]
+        if hasattr(model, "history"):
+            bulk_update_with_history(
+                objects,
+                model,
+                names,
+                batch_size=BATCH,
+                default_user=self._history_user(),
+                default_change_reason=self._history_reason(),
+            )
+        else:
+            model.objects.bulk_update(objects, names, batch_size=BATCH)
+        for p in planned:
+            p.instance = p.existing
+        self.save_related(planned, replace=True)
 
-# --- The engine ------------------------------------------------------------------------------
+    def updated_fields(self) -> list[str]:
+        extra = ("changed_by", "changed_at", "version") if self.reviewed else ()
+        return [*self.compared, *extra]
 
-IMPORTS: dict[str, tuple[type[ReviewedEntryResource], list[Column]]] = {
-    "rounds": (RoundResource, ROUND_COLUMNS),
-}
+    def save_related(self, planned: list[Planned], replace: bool = False) -> None:
+        """Many-to-many values, once the entries have their keys."""
+        for name in self.related_fields:
+            descriptor = getattr(self._meta.model, name, None)
+            if not hasattr(descriptor, "through"):
+                continue
+            through = descriptor.through
+            source, target = descriptor.field.m2m_field_name(), descriptor.field.m2m_reverse_name()
+            rows = [p for p in planned if name in p.related]
+            if replace:
+                through.objects.filter(**{f"{source}__in": [p.instance.pk for p in rows]}).delete()
+            through.objects.bulk_create(
+                [
+                    through(**{f"{source}_id": p.instance.pk, f"{target}_id": self._pk(item)})
+                    for p in rows
+                    for item in dict.fromkeys(p.related[name])
+                ],
+                batch_size=BATCH,
+            )
+
+    @staticmethod
+    def _pk(item) -> int:
+        return item.entity.pk if isinstance(item, Pending) else item.pk
+
+    def _history_user(self):
+        return self.user if self.user is not None and self.user.is_authenticated else None
+
+    def _history_reason(self) -> str:
+        return _("Imported from “%(file)s”") % {"file": self.filename}
+
+    # -- exporting --
+
+    def export_queryset(self, queryset: models.QuerySet) -> models.QuerySet:
+        """The related rows an export reads, loaded with the queryset."""
+        return queryset
+
+    def export_field(self, field, instance, **kwargs):
+        return safe_cell(super().export_field(field, instance, **kwargs))
 
 
 @dataclass
@@ -239,12 +534,12 @@ class ImportReport:
     filename: str
     dry_run: bool
     written: bool = False
-    rows: list[tuple[int, str, str]] = field(default_factory=list)  # row, outcome, message
+    rows: list[tuple[int, str, str]] = field(default_factory=list)  # row, outcome, note
     problems: list[Problem] = field(default_factory=list)
 
     @property
     def counts(self) -> Counter:
-        return Counter(outcome for _row, outcome, _message in self.rows)
+        return Counter(outcome for _row, outcome, _note in self.rows)
 
     @property
     def ok(self) -> bool:
@@ -269,80 +564,930 @@ class ImportReport:
         return f"{self.filename}: {', '.join(parts)} — {state}"
 
 
-def import_file(kind: str, data: bytes, filename: str, user=None, dry_run: bool = False):
-    """Import one file of `kind` ("rounds"…). Dry run first; write only if no row fails."""
-    resource_class, columns = IMPORTS[kind]
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+
+
+def import_file(
+    kind: str,
+    data: bytes,
+    filename: str,
+    user=None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import one file of `kind` ("rounds", "excerpts"…): every row checked first, then all
+    written in one transaction, or nothing if any row fails."""
+    resource = IMPORTS[kind](user=user, filename=filename)
     report = ImportReport(filename, dry_run)
     try:
-        sheet = read_sheet(data, filename, columns)
+        sheet = read_sheet(data, filename, resource.columns)
     except SheetError as error:
         report.problems = error.problems
         return report
-    # "slug", the natural key, is derived from each row (before_import_row).
-    dataset = tablib.Dataset(headers=["row", "slug", *sheet.columns])
-    for number, row in sheet.rows:
-        dataset.append([number, "", *(row[name] for name in sheet.columns)])
-    report.problems = _duplicates(resource_class, dataset)
-
-    def run(dry: bool):
-        resource = resource_class(user=user, filename=filename)
+    planned, report.problems = plan(resource, sheet.rows, progress)
+    failed = {problem.row for problem in report.problems}
+    report.rows = sorted(
+        [(p.number, p.outcome, p.note) for p in planned if p.number not in failed]
+        + [(number, ERROR, "") for number, _row in sheet.rows if number in failed]
+    )
+    if not dry_run and report.ok:
+        if progress:
+            progress("write", 0, len(planned))
         with transaction.atomic():
-            result = resource.import_data(
-                dataset, dry_run=dry, use_transactions=True, raise_errors=False
-            )
-        report.rows = sorted(
-            (number, *resource.outcomes.get(number, (ERROR, ""))) for number, _ in sheet.rows
-        )
-        return result
-
-    report.problems += _problems(run(dry=True), dataset)
-    if not dry_run and not report.problems:
-        run(dry=False)
+            resource.write(planned)
+        if progress:
+            progress("write", len(planned), len(planned))
         report.written = True
     return report
 
 
-def _duplicates(resource_class, dataset) -> list[Problem]:
-    """Two rows with the same key in one file: which would win is not for the import to guess."""
-    resource = resource_class()
-    seen: dict[str, int] = {}
-    problems = []
-    for values in dataset.dict:
-        row = dict(values)
-        resource.before_import_row(row)
-        key = row.get("slug")
-        if not key:
+def plan(
+    resource: SheetResource, rows: list[tuple[int, dict]], progress: Progress | None = None
+) -> tuple[list[Planned], list[Problem]]:
+    """Read every row and decide its outcome; write nothing."""
+    resource.load(rows)
+    planned, problems = [], []
+    seen: dict[Hashable, int] = {}
+    for index, (number, row) in enumerate(rows, start=1):
+        row_problems: list[Problem] = []
+        entry = resource.build(number, row, row_problems)
+        if not row_problems:
+            other = seen.setdefault(entry.key, number)
+            if other != number:
+                row_problems.append(
+                    Problem(
+                        number,
+                        None,
+                        _("the same entry as row %(other)d (%(key)s).")
+                        % {"other": other, "key": resource.label(entry)},
+                    )
+                )
+        if row_problems:
+            problems += row_problems
+        else:
+            planned.append(entry)
+        if progress and (index % BATCH == 0 or index == len(rows)):
+            progress("check", index, len(rows))
+    existing = resource.find([p.key for p in planned])
+    for entry in planned:
+        entry.existing = existing.get(entry.key)
+        if entry.existing is None:
             continue
-        if key in seen:
+        changed = resource.differences(entry, entry.existing)
+        if not changed:
+            entry.outcome = UNCHANGED
+        elif resource.may_update(entry, entry.existing, changed):
+            entry.outcome = UPDATED
+        else:
+            entry.outcome, entry.note = CONFLICT, resource.conflict_note(entry.existing)
+    return planned, problems
+
+
+def export_sheet(kind: str, queryset: models.QuerySet, file_format: str) -> bytes:
+    """Entries in the import's own columns, as "xlsx" or "csv" (UTF-8 with a byte-order
+    mark, which Excel needs to read Arabic)."""
+    resource = IMPORTS[kind]()
+    dataset: tablib.Dataset = resource.export(queryset=resource.export_queryset(queryset))
+    if file_format == "csv":
+        return dataset.export("csv").encode("utf-8-sig")
+    return dataset.export("xlsx")
+
+
+def _in_batches(values: list, size: int = BATCH) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+# --- Registries: venues, actors, outlets, topics ---------------------------------------------
+
+
+class RegistryResource(SheetResource):
+    """A registry entry is named by its slug or by any of its names and aliases. An import
+    adds new entries and new aliases; it never changes an existing entry's names."""
+
+    alias_model: ClassVar[type[models.Model] | None] = None
+
+    def load(self, rows):
+        model = self._meta.model
+        queryset = model.objects.all()
+        if self.alias_model:
+            queryset = queryset.prefetch_related("aliases")
+        self.registry = NameWidget(queryset, str(model._meta.verbose_name), registry_spellings)
+        self.matched: dict[int, models.Model] = {}
+
+    def row_spellings(self, planned: Planned) -> list[str]:
+        instance = planned.instance
+        return [
+            instance.slug,
+            instance.name_ar,
+            instance.name_en,
+            *planned.related.get("aliases", []),
+        ]
+
+    def complete(self, planned, row, problems):
+        instance = planned.instance
+        matches = {
+            self.registry.names[fold(s)]
+            for s in self.row_spellings(planned)
+            if s and fold(s) in self.registry.names
+        }
+        if len(matches) > 1:
             problems.append(
                 Problem(
-                    row["row"],
+                    planned.number,
                     None,
-                    _("the same entry as row %(other)d (%(key)s).")
-                    % {"other": seen[key], "key": key},
+                    _("its names belong to different entries: %(entries)s.")
+                    % {"entries": "، ".join(sorted(str(m) for m in matches))},
                 )
             )
-        seen.setdefault(key, row["row"])
-    return problems
+            return
+        if matches:
+            # The row names a known entry: it is that entry (a different slug is a change).
+            self.matched[planned.number] = next(iter(matches))
+            instance.slug = instance.slug or self.matched[planned.number].slug
+        if not instance.slug:
+            instance.slug = slugify(instance.name_en)
+        if not instance.slug:
+            problems.append(
+                Problem(planned.number, "slug", _("give a slug, or an English name to make one."))
+            )
+
+    def key(self, planned):
+        known = self.matched.get(planned.number)
+        return known.slug if known else planned.instance.slug
+
+    def label(self, planned):
+        return planned.instance.slug
+
+    def find(self, keys):
+        found = {}
+        for batch in _in_batches(keys):
+            queryset = self._meta.model.objects.filter(slug__in=batch)
+            if self.alias_model:
+                queryset = queryset.prefetch_related("aliases")
+            found.update({entity.slug: entity for entity in queryset})
+        return found
+
+    def related_of(self, entry, name):
+        if name == "aliases":
+            return {fold(alias.name) for alias in entry.aliases.all()}
+        return super().related_of(entry, name)
+
+    def planned_related(self, planned, name):
+        if name == "aliases":
+            return {fold(alias) for alias in planned.related.get("aliases", [])}
+        return super().planned_related(planned, name)
+
+    def differences(self, planned, existing):
+        changed = super().differences(planned, existing)
+        if "aliases" in changed:
+            # A name the entry already goes by is no new alias.
+            known = {fold(s) for s in registry_spellings(existing) if s}
+            if self.planned_related(planned, "aliases") <= known:
+                changed.remove("aliases")
+        return changed
+
+    def may_update(self, planned, existing, changed):
+        return changed == ["aliases"]  # only new aliases: they add, never replace
+
+    def update(self, planned):
+        # Nothing but aliases changes; the entry itself stays as it is.
+        for p in planned:
+            p.instance = p.existing
+        self.save_aliases(planned)
+
+    def create(self, planned):
+        super().create(planned)
+        self.save_aliases(planned)
+
+    def save_aliases(self, planned: list[Planned]) -> None:
+        if not self.alias_model:
+            return
+        owner = self._meta.model._meta.model_name  # VenueAlias.venue, ActorAlias.actor
+        rows = []
+        for p in planned:
+            known = {fold(s) for s in registry_spellings(p.instance) if s} if p.existing else set()
+            known |= {fold(p.instance.name_ar), fold(p.instance.name_en)}
+            for alias in p.related.get("aliases", []):
+                if fold(alias) not in known:
+                    known.add(fold(alias))
+                    rows.append(self.alias_model(**{owner: p.instance, "name": alias}))
+        self.alias_model.objects.bulk_create(rows, batch_size=BATCH)
 
 
-def _problems(result, dataset) -> list[Problem]:
-    problems = []
-    numbers = dataset["row"]
-    for index, row_result in enumerate(result.rows):
-        number = numbers[index]
-        if row_result.import_type == RowResult.IMPORT_TYPE_INVALID:
-            for column, messages in row_result.validation_error.message_dict.items():
-                for message in messages:
-                    problems.append(Problem(number, _column_of(column), message))
-        for error in row_result.errors:
-            problems.append(Problem(number, None, str(error.error)))
-    for error in result.base_errors:
-        problems.append(Problem(None, None, str(error.error)))
-    return problems
+class VenueResource(RegistryResource):
+    slug = fields.Field(attribute="slug", column_name="slug", widget=TextWidget())
+    name_ar = fields.Field(attribute="name_ar", column_name="name_ar", widget=TextWidget())
+    name_en = fields.Field(attribute="name_en", column_name="name_en", widget=TextWidget())
+    country_ar = fields.Field(attribute="country_ar", column_name="country_ar", widget=TextWidget())
+    country_en = fields.Field(attribute="country_en", column_name="country_en", widget=TextWidget())
+    aliases = fields.Field(attribute="aliases", column_name="aliases", widget=ListWidget())
+
+    columns = [
+        Column("slug", ("المعرف",), required=False),
+        Column("name_ar", ("الاسم بالعربية", "الاسم", "Arabic name")),
+        Column("name_en", ("الاسم بالإنجليزية", "English name")),
+        Column("country_ar", ("الدولة بالعربية", "الدولة"), required=False),
+        Column("country_en", ("الدولة بالإنجليزية", "country"), required=False),
+        Column("aliases", ("أسماء أخرى", "other names"), required=False),
+    ]
+    compared = ("slug", "name_ar", "name_en", "country_ar", "country_en")
+    related_fields = ("aliases",)
+    alias_model = VenueAlias
+    example = ["astana", "أستانا", "Astana", "كازاخستان", "Kazakhstan", "أستانة; Nur-Sultan"]
+
+    class Meta:
+        model = Venue
+        fields = ("slug", "name_ar", "name_en", "country_ar", "country_en", "aliases")
+        export_order = fields
+
+    def export_queryset(self, queryset):
+        return queryset.prefetch_related("aliases")
+
+    def dehydrate_aliases(self, venue):
+        return "; ".join(alias.name for alias in venue.aliases.all())
 
 
-def _column_of(attribute: str) -> str:
-    return {"venue": "city_en", "venue_name_en": "city_en", "venue_name_ar": "city_ar"}.get(
-        attribute, attribute
+class ActorResource(RegistryResource):
+    kind = fields.Field(
+        attribute="kind",
+        column_name="kind",
+        widget=ChoiceWidget(Actor.Kind, gettext_lazy("kind of actor"), Actor.Kind.PERSON),
     )
+    slug = fields.Field(attribute="slug", column_name="slug", widget=TextWidget())
+    name_ar = fields.Field(attribute="name_ar", column_name="name_ar", widget=TextWidget())
+    name_en = fields.Field(attribute="name_en", column_name="name_en", widget=TextWidget())
+    title_ar = fields.Field(attribute="title_ar", column_name="title_ar", widget=TextWidget())
+    title_en = fields.Field(attribute="title_en", column_name="title_en", widget=TextWidget())
+    affiliation = fields.Field(attribute="affiliation", column_name="affiliation")
+    members = fields.Field(attribute="members", column_name="members")
+    aliases = fields.Field(attribute="aliases", column_name="aliases", widget=ListWidget())
+
+    columns = [
+        Column("kind", ("النوع",), required=False),
+        Column("slug", ("المعرف",), required=False),
+        Column("name_ar", ("الاسم بالعربية", "الاسم", "Arabic name")),
+        Column("name_en", ("الاسم بالإنجليزية", "English name")),
+        Column("title_ar", ("الصفة بالعربية", "الصفة"), required=False),
+        Column("title_en", ("الصفة بالإنجليزية", "title"), required=False),
+        Column("affiliation", ("الجهة", "التبعية"), required=False),
+        Column("members", ("الأعضاء",), required=False),
+        Column("aliases", ("أسماء أخرى", "other names"), required=False),
+    ]
+    compared = ("kind", "slug", "name_ar", "name_en", "title_ar", "title_en")
+    related_fields = ("affiliation", "members", "aliases")
+    alias_model = ActorAlias
+    example = [
+        "person",
+        "sergey-lavrov",
+        "سيرغي لافروف",
+        "Sergey Lavrov",
+        "وزير الخارجية الروسي",
+        "Russian Foreign Minister",
+        "Russia",
+        "",
+        "لافروف",
+    ]
+
+    class Meta:
+        model = Actor
+        fields = (
+            "kind",
+            "slug",
+            "name_ar",
+            "name_en",
+            "title_ar",
+            "title_en",
+            "affiliation",
+            "members",
+            "aliases",
+        )
+        export_order = fields
+
+    def load(self, rows):
+        super().load(rows)
+        actors = Actor.objects.prefetch_related("aliases")
+        label = _("actor")
+        self.fields["affiliation"].widget = NameWidget(actors, label, registry_spellings)
+        self.fields["members"].widget = NameWidget(actors, label, registry_spellings, many=True)
+        # A person's state, or a group's members, may be new in this same file.
+        self.pending: dict[int, Pending] = {}
+        for number, row in rows:
+            names = [
+                row.get("slug"),
+                row.get("name_ar"),
+                row.get("name_en"),
+                *_split(row.get("aliases")),
+            ]
+            names = [str(n) for n in names if n and str(n).strip()]
+            if names and not any(fold(n) in self.registry.names for n in names):
+                pending = self.pending[number] = Pending(number, names[0])
+                for name in names:
+                    self.fields["affiliation"].widget.add(name, pending)
+                    self.fields["members"].widget.add(name, pending)
+
+    def complete(self, planned, row, problems):
+        super().complete(planned, row, problems)
+        affiliation = planned.related.get("affiliation")
+        own = self.pending.get(planned.number) or self.matched.get(planned.number)
+        if affiliation is not None and affiliation is own:
+            problems.append(
+                Problem(planned.number, "affiliation", _("An actor cannot be its own affiliation."))
+            )
+
+    def related_of(self, entry, name):
+        if name == "affiliation":
+            return entry.affiliation_id
+        return super().related_of(entry, name)
+
+    def planned_related(self, planned, name):
+        if name == "affiliation":
+            value = planned.related.get("affiliation")
+            return value if isinstance(value, Pending) else getattr(value, "pk", None)
+        return super().planned_related(planned, name)
+
+    def create(self, planned):
+        self.insert(planned)
+        for p in planned:
+            if p.number in self.pending:
+                self.pending[p.number].entity = p.instance
+        with_affiliation = []
+        for p in planned:
+            affiliation = p.related.get("affiliation")
+            if affiliation is not None:
+                p.instance.affiliation_id = self._pk(affiliation)
+                with_affiliation.append(p.instance)
+        Actor.objects.bulk_update(with_affiliation, ["affiliation"], batch_size=BATCH)
+        self.save_related(planned)
+        self.save_aliases(planned)
+
+    def dehydrate_affiliation(self, actor):
+        return actor.affiliation.slug if actor.affiliation else ""
+
+    def dehydrate_members(self, actor):
+        return "; ".join(member.slug for member in actor.members.all())
+
+    def dehydrate_aliases(self, actor):
+        return "; ".join(alias.name for alias in actor.aliases.all())
+
+    def export_queryset(self, queryset):
+        return queryset.select_related("affiliation").prefetch_related("members", "aliases")
+
+
+class OutletResource(RegistryResource):
+    slug = fields.Field(attribute="slug", column_name="slug", widget=TextWidget())
+    name_ar = fields.Field(attribute="name_ar", column_name="name_ar", widget=TextWidget())
+    name_en = fields.Field(attribute="name_en", column_name="name_en", widget=TextWidget())
+    website = fields.Field(attribute="website", column_name="website", widget=TextWidget())
+
+    columns = [
+        Column("slug", ("المعرف",), required=False),
+        Column("name_ar", ("الاسم بالعربية", "الاسم", "Arabic name")),
+        Column("name_en", ("الاسم بالإنجليزية", "English name")),
+        Column("website", ("الموقع",), required=False),
+    ]
+    compared = ("slug", "name_ar", "name_en", "website")
+    example = ["enab-baladi", "عنب بلدي", "Enab Baladi", ""]
+
+    class Meta:
+        model = Outlet
+        fields = ("slug", "name_ar", "name_en", "website")
+        export_order = fields
+
+
+class TopicResource(RegistryResource):
+    slug = fields.Field(attribute="slug", column_name="slug", widget=TextWidget())
+    name_ar = fields.Field(attribute="name_ar", column_name="name_ar", widget=TextWidget())
+    name_en = fields.Field(attribute="name_en", column_name="name_en", widget=TextWidget())
+    description_ar = fields.Field(
+        attribute="description_ar", column_name="description_ar", widget=TextWidget()
+    )
+    description_en = fields.Field(
+        attribute="description_en", column_name="description_en", widget=TextWidget()
+    )
+
+    columns = [
+        Column("slug", ("المعرف",), required=False),
+        Column("name_ar", ("الاسم بالعربية", "الاسم", "Arabic name")),
+        Column("name_en", ("الاسم بالإنجليزية", "English name")),
+        Column("description_ar", ("الوصف بالعربية", "الوصف"), required=False),
+        Column("description_en", ("الوصف بالإنجليزية", "description"), required=False),
+    ]
+    compared = ("slug", "name_ar", "name_en", "description_ar", "description_en")
+    example = ["idlib-de-escalation", "خفض التصعيد في إدلب", "Idlib de-escalation", "", ""]
+
+    class Meta:
+        model = Topic
+        fields = ("slug", "name_ar", "name_en", "description_ar", "description_en")
+        export_order = fields
+
+
+# --- Reviewed entries: rounds, sources, excerpts ---------------------------------------------
+
+
+def venue_spellings(venue: Venue) -> list[str]:
+    return registry_spellings(venue)
+
+
+class RoundResource(SheetResource):
+    kind = fields.Field(
+        attribute="kind",
+        column_name="kind",
+        widget=ChoiceWidget(Round.Kind, gettext_lazy("kind of meeting"), Round.Kind.ROUND),
+    )
+    number = fields.Field(attribute="number", column_name="number", widget=NumberWidget())
+    name_en = fields.Field(attribute="name_en", column_name="name_en", widget=TextWidget())
+    name_ar = fields.Field(attribute="name_ar", column_name="name_ar", widget=TextWidget())
+    start_date = fields.Field(
+        attribute="start_date", column_name="start_date", widget=DateWidget(required=True)
+    )
+    end_date = fields.Field(
+        attribute="end_date", column_name="end_date", widget=DateWidget(required=True)
+    )
+    city_en = fields.Field(attribute="venue_name_en", column_name="city_en", widget=TextWidget())
+    city_ar = fields.Field(attribute="venue_name_ar", column_name="city_ar", widget=TextWidget())
+    summary_ar = fields.Field(attribute="summary_ar", column_name="summary_ar", widget=TextWidget())
+    summary_en = fields.Field(attribute="summary_en", column_name="summary_en", widget=TextWidget())
+    outcomes_ar = fields.Field(
+        attribute="outcomes_ar", column_name="outcomes_ar", widget=TextWidget()
+    )
+    outcomes_en = fields.Field(
+        attribute="outcomes_en", column_name="outcomes_en", widget=TextWidget()
+    )
+
+    columns = [
+        Column("kind", ("النوع",)),
+        Column("number", ("الرقم", "رقم الجولة"), required=False),
+        Column("name_en", ("الاسم بالإنجليزية", "English name")),
+        Column("name_ar", ("الاسم بالعربية", "الاسم", "Arabic name")),
+        Column("start_date", ("تاريخ البدء", "من", "start")),
+        Column("end_date", ("تاريخ الانتهاء", "إلى", "end")),
+        Column("city_en", ("المدينة بالإنجليزية", "city")),
+        Column("city_ar", ("المدينة بالعربية", "المدينة")),
+        Column("summary_ar", ("الملخص بالعربية", "الملخص"), required=False),
+        Column("summary_en", ("الملخص بالإنجليزية", "summary"), required=False),
+        Column("outcomes_ar", ("النتائج بالعربية", "النتائج"), required=False),
+        Column("outcomes_en", ("النتائج بالإنجليزية", "outcomes"), required=False),
+    ]
+    compared = (
+        "kind",
+        "number",
+        "name_en",
+        "name_ar",
+        "start_date",
+        "end_date",
+        "venue_id",
+        "venue_name_en",
+        "venue_name_ar",
+        "summary_ar",
+        "summary_en",
+        "outcomes_ar",
+        "outcomes_en",
+    )
+    example = ["round", 1, "Astana 1", "أستانا 1", "2017-01-23", "2017-01-24", "Astana", "أستانا"]
+
+    class Meta:
+        model = Round
+        fields = (
+            "kind",
+            "number",
+            "name_en",
+            "name_ar",
+            "start_date",
+            "end_date",
+            "city_en",
+            "city_ar",
+            "summary_ar",
+            "summary_en",
+            "outcomes_ar",
+            "outcomes_en",
+        )
+        export_order = fields
+
+    def load(self, rows):
+        self.venues = NameWidget(
+            Venue.objects.prefetch_related("aliases"), _("venue"), venue_spellings
+        )
+
+    def complete(self, planned, row, problems):
+        meeting = planned.instance
+        try:
+            meeting.venue = self.venues.find(meeting.venue_name_en or meeting.venue_name_ar)
+        except ValueError as error:
+            problems.append(Problem(planned.number, "city_en", str(error)))
+        # The natural key: a round by its number, another meeting by its kind and date.
+        if meeting.kind == Round.Kind.ROUND and meeting.number is not None:
+            meeting.slug = f"round-{meeting.number}"
+        elif meeting.start_date:
+            meeting.slug = f"{meeting.kind}-{meeting.start_date.isoformat()}"
+
+    def key(self, planned):
+        return planned.instance.slug
+
+    def label(self, planned):
+        return planned.instance.slug
+
+    def find(self, keys):
+        return {r.slug: r for r in Round.objects.filter(slug__in=keys)}
+
+    def dehydrate_city_en(self, meeting):
+        return meeting.venue_name_en or meeting.venue.name_en
+
+    def dehydrate_city_ar(self, meeting):
+        return meeting.venue_name_ar or meeting.venue.name_ar
+
+    def export_queryset(self, queryset):
+        return queryset.select_related("venue")
+
+
+def outlet_spellings(outlet: Outlet) -> list[str]:
+    return [outlet.name_ar, outlet.name_en, outlet.slug]
+
+
+class SourceReference:
+    """Which source a row names: its URL; else outlet, headline and date; else the SHA-256 of
+    its captured text (what an export writes for a capture that has none of these)."""
+
+    @staticmethod
+    def of(url: str, outlet: Outlet | None, headline: str, date, sha256: str) -> Hashable:
+        if url:
+            return ("url", url)
+        if outlet and headline and date:
+            return ("outlet", outlet.pk, fold(headline), date)
+        if sha256:
+            return ("sha256", sha256.lower())
+        return None
+
+    @staticmethod
+    def of_source(source: Source) -> list[Hashable]:
+        keys = [("sha256", source.text_sha256)]
+        if source.url:
+            keys.append(("url", source.url))
+        if source.outlet_id and source.headline and source.published_on:
+            keys.append(("outlet", source.outlet_id, fold(source.headline), source.published_on))
+        return keys
+
+    @staticmethod
+    def load(keys: Iterable[Hashable]) -> dict[Hashable, Source]:
+        """The sources these keys name, in a few queries."""
+        keys = [key for key in keys if key]
+        urls = [key[1] for key in keys if key[0] == "url"]
+        hashes = [key[1] for key in keys if key[0] == "sha256"]
+        outlets = {key[1] for key in keys if key[0] == "outlet"}
+        dates = {key[3] for key in keys if key[0] == "outlet"}
+        found: dict[Hashable, Source] = {}
+        queries = [Source.objects.filter(url__in=batch) for batch in _in_batches(urls)]
+        queries += [Source.objects.filter(text_sha256__in=batch) for batch in _in_batches(hashes)]
+        if outlets:
+            queries.append(
+                Source.objects.filter(url=None, outlet_id__in=outlets, published_on__in=dates)
+            )
+        for query in queries:
+            for source in query.select_related("outlet"):
+                for key in SourceReference.of_source(source):
+                    found.setdefault(key, source)
+        return found
+
+
+class SourceResource(SheetResource):
+    url = fields.Field(attribute="url", column_name="url", widget=TextWidget())
+    outlet = fields.Field(attribute="outlet", column_name="outlet")
+    headline = fields.Field(attribute="headline", column_name="headline", widget=TextWidget())
+    published_on = fields.Field(
+        attribute="published_on", column_name="published_on", widget=DateWidget()
+    )
+    language = fields.Field(
+        attribute="language",
+        column_name="language",
+        widget=ChoiceWidget(Source.Language, gettext_lazy("language"), Source.Language.ARABIC),
+    )
+    byline = fields.Field(attribute="byline", column_name="byline", widget=TextWidget())
+    archive_url = fields.Field(
+        attribute="archive_url", column_name="archive_url", widget=TextWidget()
+    )
+    notes = fields.Field(attribute="notes", column_name="notes", widget=TextWidget())
+    text = fields.Field(attribute="text", column_name="text", widget=TextWidget(strip=False))
+
+    columns = [
+        Column("url", ("الرابط", "URL", "link"), required=False),
+        Column("outlet", ("الوسيلة", "المصدر", "الصحيفة"), required=False),
+        Column("headline", ("العنوان", "title"), required=False),
+        Column("published_on", ("تاريخ النشر", "التاريخ", "date"), required=False),
+        Column("language", ("اللغة",), required=False),
+        Column("byline", ("الكاتب",), required=False),
+        Column("archive_url", ("رابط الأرشيف", "archive"), required=False),
+        Column("notes", ("ملاحظات",), required=False),
+        Column("text", ("النص", "النص الكامل", "captured text")),
+    ]
+    compared = (
+        "url",
+        "outlet_id",
+        "headline",
+        "published_on",
+        "language",
+        "byline",
+        "archive_url",
+        "notes",
+        "text",
+    )
+    example = [
+        "",
+        "Enab Baladi",
+        "بناءً على التحرك العربي.. كازاخستان تدعو لقفل مسار “أستانة”",
+        "2023-06-21",
+        "ar",
+        "",
+        "",
+        "",
+        "…",
+    ]
+
+    class Meta:
+        model = Source
+        fields = (
+            "url",
+            "outlet",
+            "headline",
+            "published_on",
+            "language",
+            "byline",
+            "archive_url",
+            "notes",
+            "text",
+        )
+        export_order = fields
+
+    def load(self, rows):
+        self.fields["outlet"].widget = NameWidget(
+            Outlet.objects.all(), _("outlet"), outlet_spellings
+        )
+
+    def complete(self, planned, row, problems):
+        source = planned.instance
+        source.derive_fields()
+        if not source.text.strip():
+            problems.append(Problem(planned.number, "text", _("The captured text is empty.")))
+
+    def key(self, planned):
+        source = planned.instance
+        return SourceReference.of(
+            source.url, source.outlet, source.headline, source.published_on, source.text_sha256
+        )
+
+    def label(self, planned):
+        return planned.instance.url or str(planned.instance)
+
+    def find(self, keys):
+        return SourceReference.load(keys)
+
+    def updated_fields(self):
+        return [*super().updated_fields(), "text_sha256"]
+
+    def update(self, planned):
+        moved = [p.existing for p in planned if p.existing.text != p.instance.text]
+        super().update(planned)
+        for source in moved:  # a new text: find each excerpt's passage again
+            source.reanchor_excerpts(self.user)
+
+    def export_queryset(self, queryset):
+        return queryset.select_related("outlet")
+
+    def dehydrate_outlet(self, source):
+        return source.outlet.slug if source.outlet else ""
+
+
+class ExcerptResource(SheetResource):
+    source_url = fields.Field(column_name="source_url")
+    outlet = fields.Field(column_name="outlet")
+    source_headline = fields.Field(column_name="source_headline")
+    source_date = fields.Field(column_name="source_date")
+    source_sha256 = fields.Field(column_name="source_sha256")
+    text = fields.Field(attribute="text", column_name="text", widget=TextWidget())
+    occurrence = fields.Field(
+        attribute="occurrence", column_name="occurrence", widget=NumberWidget(default=1)
+    )
+    speaker = fields.Field(attribute="speaker", column_name="speaker")
+    kind = fields.Field(
+        attribute="kind",
+        column_name="kind",
+        widget=ChoiceWidget(
+            Excerpt.Kind, gettext_lazy("kind of excerpt"), Excerpt.Kind.DIRECT_QUOTE
+        ),
+    )
+    round = fields.Field(attribute="round", column_name="round", widget=RoundWidget())
+    topics = fields.Field(attribute="topics", column_name="topics")
+    translation_en = fields.Field(
+        attribute="translation_en", column_name="translation_en", widget=TextWidget()
+    )
+    notes = fields.Field(attribute="notes", column_name="notes", widget=TextWidget())
+
+    columns = [
+        Column("source_url", ("رابط المصدر", "url", "الرابط"), required=False),
+        Column("outlet", ("الوسيلة", "الصحيفة"), required=False),
+        Column("source_headline", ("عنوان المصدر", "headline", "العنوان"), required=False),
+        Column("source_date", ("تاريخ المصدر", "تاريخ النشر", "date"), required=False),
+        Column("source_sha256", ("بصمة المصدر",), required=False),
+        Column("text", ("الاقتباس", "النص", "quote")),
+        Column("occurrence", ("الورود",), required=False),
+        Column("speaker", ("المتحدث", "القائل"), required=False),
+        Column("kind", ("النوع",), required=False),
+        Column("round", ("الجولة",), required=False),
+        Column("topics", ("المواضيع", "الموضوعات"), required=False),
+        Column("translation_en", ("الترجمة الإنجليزية", "translation"), required=False),
+        Column("notes", ("ملاحظات",), required=False),
+    ]
+    compared = (
+        "text",
+        "occurrence",
+        "speaker_id",
+        "kind",
+        "round_id",
+        "translation_en",
+        "notes",
+    )
+    related_fields = ("topics",)
+    example = [
+        "",
+        "Enab Baladi",
+        "بناءً على التحرك العربي.. كازاخستان تدعو لقفل مسار “أستانة”",
+        "2023-06-21",
+        "",
+        "ندعو لأن يكون هذا الاجتماع هو الأخير",
+        1,
+        "Kanat Tumysh",
+        "quote",
+        20,
+        "future-of-the-format",
+        "",
+        "",
+    ]
+
+    class Meta:
+        model = Excerpt
+        fields = (
+            "source_url",
+            "outlet",
+            "source_headline",
+            "source_date",
+            "source_sha256",
+            "text",
+            "occurrence",
+            "speaker",
+            "kind",
+            "round",
+            "topics",
+            "translation_en",
+            "notes",
+        )
+        export_order = fields
+
+    def load(self, rows):
+        actors = Actor.objects.prefetch_related("aliases")
+        self.fields["speaker"].widget = NameWidget(actors, _("speaker"), registry_spellings)
+        self.fields["topics"].widget = NameWidget(
+            Topic.objects.all(), _("topic"), registry_spellings, many=True, render=lambda t: t.slug
+        )
+        self.outlets = NameWidget(Outlet.objects.all(), _("outlet"), outlet_spellings)
+        self.dates = DateWidget()
+        self.references: dict[int, Hashable] = {}
+        self.reference_problems: dict[int, Problem] = {}
+        for number, row in rows:
+            reference = self.reference(number, row)
+            if isinstance(reference, Problem):
+                self.reference_problems[number] = reference
+            else:
+                self.references[number] = reference
+        self.sources = SourceReference.load(self.references.values())
+
+    def reference(self, number: int, row: dict) -> Hashable | Problem:
+        """The key of the source a row names, or the problem with how it names it."""
+        url = str(row.get("source_url") or "").strip()
+        outlet = date = None
+        if not url:
+            try:
+                name = str(row.get("outlet") or "").strip()
+                outlet = self.outlets.find(name) if name else None
+            except ValueError as error:
+                return Problem(number, "outlet", str(error))
+            try:
+                date = self.dates.clean(row.get("source_date"))
+            except ValueError as error:
+                return Problem(number, "source_date", str(error))
+        headline = str(row.get("source_headline") or "").strip()
+        sha256 = str(row.get("source_sha256") or "").strip()
+        reference = SourceReference.of(url, outlet, headline, date, sha256)
+        if reference is None:
+            return Problem(
+                number,
+                "source_url",
+                _(
+                    "Name the source: its URL, or its outlet, headline and date "
+                    "(or the SHA-256 an export gives)."
+                ),
+            )
+        return reference
+
+    def complete(self, planned, row, problems):
+        number = planned.number
+        if number in self.reference_problems:
+            problems.append(self.reference_problems[number])
+            return
+        source = self.sources.get(self.references[number])
+        if source is None:
+            problems.append(
+                Problem(
+                    number,
+                    "source_url",
+                    _("No source matches this row (%(reference)s); import the source first.")
+                    % {"reference": self.describe(self.references[number])},
+                )
+            )
+            return
+        excerpt = planned.instance
+        excerpt.source = source
+        if problems or not excerpt.text:
+            return
+        found = excerpt.anchor()
+        if not found.found:
+            message = _("The quote is not in its source “%(source)s”: %(why)s") % {
+                "source": source,
+                "why": found.problem,
+            }
+            if found.closest:
+                message += " " + _("The closest passage reads: “%(passage)s”.") % {
+                    "passage": found.closest
+                }
+            problems.append(Problem(number, "text", message))
+        elif excerpt.anchor_problem:
+            planned.note = excerpt.anchor_problem
+
+    @staticmethod
+    def describe(reference: Hashable) -> str:
+        if reference[0] == "url":
+            return reference[1]
+        if reference[0] == "sha256":
+            return f"SHA-256 {reference[1][:12]}…"
+        return f"{reference[2]}, {reference[3].isoformat()}"
+
+    def key(self, planned):
+        excerpt = planned.instance
+        return (excerpt.source.pk, excerpt.start, excerpt.end)
+
+    def find(self, keys):
+        found = {}
+        sources = sorted({key[0] for key in keys})
+        for batch in _in_batches(sources):
+            queryset = Excerpt.objects.filter(source_id__in=batch).prefetch_related(
+                Prefetch("topics", queryset=Topic.objects.only("pk"))
+            )
+            for excerpt in queryset:
+                found.setdefault((excerpt.source_id, excerpt.start, excerpt.end), excerpt)
+        return found
+
+    def updated_fields(self):
+        return [*super().updated_fields(), *DERIVED_ANCHOR_FIELDS]
+
+    def update(self, planned):
+        for p in planned:
+            for name in DERIVED_ANCHOR_FIELDS:
+                setattr(p.existing, name, getattr(p.instance, name))
+        super().update(planned)
+
+    def export_queryset(self, queryset):
+        return queryset.select_related("source__outlet", "speaker", "round").prefetch_related(
+            "topics"
+        )
+
+    def dehydrate_source_url(self, excerpt):
+        return excerpt.source.url or ""
+
+    def dehydrate_outlet(self, excerpt):
+        return excerpt.source.outlet.slug if excerpt.source.outlet else ""
+
+    def dehydrate_source_headline(self, excerpt):
+        return excerpt.source.headline
+
+    def dehydrate_source_date(self, excerpt):
+        date = excerpt.source.published_on
+        return date.isoformat() if date else ""
+
+    def dehydrate_source_sha256(self, excerpt):
+        return excerpt.source.text_sha256
+
+    def dehydrate_speaker(self, excerpt):
+        return excerpt.speaker.slug if excerpt.speaker else ""
+
+    def dehydrate_topics(self, excerpt):
+        return "; ".join(topic.slug for topic in excerpt.topics.all())
+
+
+# In the order a new database takes them: what a row refers to must exist before it.
+IMPORTS: dict[str, type[SheetResource]] = {
+    "venues": VenueResource,
+    "actors": ActorResource,
+    "rounds": RoundResource,
+    "outlets": OutletResource,
+    "topics": TopicResource,
+    "sources": SourceResource,
+    "excerpts": ExcerptResource,
+}

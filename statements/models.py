@@ -152,9 +152,13 @@ class Source(EditorialEntry):
         # Many captures carry no headline: name them by their opening words.
         return Truncator(" ".join(self.text.split())).words(8)
 
-    def save(self, *args, **kwargs) -> None:
+    def derive_fields(self) -> None:
+        """What is stored but never typed: the text's hash; no URL as NULL, not ""."""
         self.url = self.url or None
         self.text_sha256 = sha256_of(self.text)
+
+    def save(self, *args, **kwargs) -> None:
+        self.derive_fields()
         if kwargs.get("update_fields") is not None and "text" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "text_sha256"}
         super().save(*args, **kwargs)
@@ -422,7 +426,7 @@ class Excerpt(EditorialEntry):
             self.quote_exact = selector.exact
             self.quote_prefix = selector.prefix
             self.quote_suffix = selector.suffix
-            boilerplate = Capture(self.source.text).boilerplate_reason(found.start, found.end)
+            boilerplate = Capture.of(self.source.text).boilerplate_reason(found.start, found.end)
             if boilerplate:
                 self.anchor_problem = _(
                     "The passage lies in text that is not the article's own words (%(reason)s)."

@@ -14,12 +14,13 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import quote as percent_encode
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from astana_cms.text import fold, normalise
+from astana_cms.text import Folded, fold, normalise
 
 SELECTOR_CONTEXT = 32  # characters of prefix and suffix kept with each anchor
 CONTEXT_LIMIT = 300  # the most the public site shows around a quote (never whole articles)
@@ -85,8 +86,14 @@ def _spans(quote: str, text: str) -> tuple[list[tuple[int, int]], str]:
         position = text.find(quote, position + len(quote))
     if exact:
         return exact, Method.EXACT
-    spans = normalise(text).find_all(fold(quote))
+    spans = normalised(text).find_all(fold(quote))
     return spans, (Method.NORMALISED if spans else Method.NONE)
+
+
+@lru_cache(maxsize=32)
+def normalised(text: str) -> Folded:
+    """`normalise(text)`, remembered: an import anchors many quotes in the same few sources."""
+    return normalise(text)
 
 
 def locate(quote: str, text: str, occurrence: int = 1) -> Anchor:
@@ -150,7 +157,7 @@ def reanchor(selector: Selector, text: str) -> Anchor:
 def closest_passage(quote: str, text: str) -> str:
     """The stretch of `text` most like `quote`, for an editor looking at an unfound quote."""
     needle = fold(quote)
-    folded = normalise(text)
+    folded = normalised(text)
     haystack = folded.text
     if not needle or not haystack:
         return ""
@@ -235,6 +242,12 @@ class Capture:
             seen.setdefault(folded, match.start())
             blocks.append(Block(match.start(), match.end(), reason))
         self.blocks = blocks
+
+    @classmethod
+    @lru_cache(maxsize=32)
+    def of(cls, text: str) -> Capture:
+        """The capture of `text`, cut once however many excerpts of it are anchored."""
+        return cls(text)
 
     def block_at(self, position: int) -> Block | None:
         return next((block for block in self.blocks if position in block), None)

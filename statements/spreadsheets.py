@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 
 from astana_cms.text import fold
 
+from .resources import FORMULA_STARTS
+
 
 @dataclass(frozen=True)
 class Column:
@@ -97,7 +99,7 @@ def read_sheet(data: bytes, filename: str, columns: list[Column]) -> Sheet:
                 )
             ]
         )
-    raw = [row for row in raw if any(cell not in (None, "") for cell in row)]
+    raw = [row for row in raw if any(str(cell or "").strip() for cell in row)]
     if not raw:
         raise SheetError([Problem(None, None, _("The file has no header row."))])
     if len(raw) - 1 > max_rows:
@@ -119,13 +121,14 @@ def read_sheet(data: bytes, filename: str, columns: list[Column]) -> Sheet:
         for index, name in names.items():
             value = values[index] if index < len(values) else None
             if isinstance(value, str):
-                value = value.strip()
                 if value.startswith("="):
                     problems.append(
                         Problem(
                             number, name, _("this cell holds a formula; paste its value instead.")
                         )
                     )
+                elif value.startswith("'") and value[1:2] in FORMULA_STARTS:
+                    value = value[1:]  # what an export escaped against formula injection
             row[name] = value
         rows.append((number, row))
     if problems:
@@ -199,15 +202,3 @@ def _match_headers(header_row: list, columns: list[Column]) -> dict[int, str]:
     if problems:
         raise SheetError(problems)
     return names
-
-
-ROUND_COLUMNS = [
-    Column("kind", ("النوع",)),
-    Column("number", ("الرقم", "رقم الجولة"), required=False),
-    Column("name_en", ("الاسم بالإنجليزية", "English name")),
-    Column("name_ar", ("الاسم بالعربية", "الاسم", "Arabic name")),
-    Column("start_date", ("تاريخ البدء", "من", "start")),
-    Column("end_date", ("تاريخ الانتهاء", "إلى", "end")),
-    Column("city_en", ("المدينة بالإنجليزية", "city")),
-    Column("city_ar", ("المدينة بالعربية", "المدينة")),
-]

@@ -121,7 +121,7 @@ def excerpt_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404  # unknown or not public: never say which
     source = excerpt.source
     if excerpt.is_anchored:
-        before, after = Capture(source.text).context(excerpt.start, excerpt.end)
+        before, after = Capture.of(source.text).context(excerpt.start, excerpt.end)
     else:
         # The passage was lost in a recapture and waits for a publisher: show the words as
         # they were verified, with what surrounded them then, within their own paragraph.
