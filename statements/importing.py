@@ -306,6 +306,7 @@ class SheetResource(resources.ModelResource):
 
     columns: ClassVar[list[Column]] = []
     compared: ClassVar[tuple[str, ...]] = ()
+    derived: ClassVar[tuple[str, ...]] = ()  # not typed but stored, so updated with the rest
     related_fields: ClassVar[tuple[str, ...]] = ()  # set after saving: m2m, deferred references
     example: ClassVar[list] = []  # one example row, for the admin's template
 
@@ -332,7 +333,11 @@ class SheetResource(resources.ModelResource):
         planned = Planned(number, instance)
         for column in self.columns_read():
             if column.column_name not in row:
-                continue  # an optional column the file does not have
+                # An optional column the file does not have: a new entry takes the default.
+                default = getattr(column.widget, "default", None)
+                if default is not None:
+                    setattr(instance, column.attribute, default)
+                continue
             try:
                 value = column.clean(row)
             except ValueError as error:
@@ -396,10 +401,17 @@ class SheetResource(resources.ModelResource):
     def planned_related(self, planned: Planned, name: str):
         return {getattr(item, "pk", item) for item in planned.related.get(name, [])}
 
+    def given(self, columns: Iterable[str]) -> None:
+        """Note which columns the file has: a column it lacks is left as it is, not emptied."""
+        absent = {f.attribute for f in self.columns_read() if f.column_name not in set(columns)}
+        self.compared_here = tuple(
+            name for name in self.compared if name.removesuffix("_id") not in absent
+        )
+
     def differences(self, planned: Planned, existing: models.Model) -> list[str]:
         changed = [
             name
-            for name in self.compared
+            for name in self.compared_here
             if getattr(planned.instance, name) != getattr(existing, name)
         ]
         changed += [
@@ -463,7 +475,7 @@ class SheetResource(resources.ModelResource):
     def update(self, planned: list[Planned]) -> None:
         model = self._meta.model
         for p in planned:
-            for name in self.compared:
+            for name in (*self.compared_here, *self.derived):
                 setattr(p.existing, name, getattr(p.instance, name))
             if self.reviewed:
                 p.existing.record_change(self.user)
@@ -487,7 +499,7 @@ class SheetResource(resources.ModelResource):
 
     def updated_fields(self) -> list[str]:
         extra = ("changed_by", "changed_at", "version") if self.reviewed else ()
-        return [*self.compared, *extra]
+        return [*self.compared_here, *self.derived, *extra]
 
     def save_related(self, planned: list[Planned], replace: bool = False) -> None:
         """Many-to-many values, once the entries have their keys."""
@@ -496,7 +508,8 @@ class SheetResource(resources.ModelResource):
             if not hasattr(descriptor, "through"):
                 continue
             through = descriptor.through
-            source, target = descriptor.field.m2m_field_name(), descriptor.field.m2m_reverse_name()
+            field = descriptor.field
+            source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
             rows = [p for p in planned if name in p.related]
             if replace:
                 through.objects.filter(**{f"{source}__in": [p.instance.pk for p in rows]}).delete()
@@ -584,6 +597,7 @@ def import_file(
     except SheetError as error:
         report.problems = error.problems
         return report
+    resource.given(sheet.columns)
     planned, report.problems = plan(resource, sheet.rows, progress)
     failed = {problem.row for problem in report.problems}
     report.rows = sorted(
@@ -739,12 +753,17 @@ class RegistryResource(SheetResource):
         return super().planned_related(planned, name)
 
     def differences(self, planned, existing):
-        changed = super().differences(planned, existing)
-        if "aliases" in changed:
-            # A name the entry already goes by is no new alias.
-            known = {fold(s) for s in registry_spellings(existing) if s}
-            if self.planned_related(planned, "aliases") <= known:
-                changed.remove("aliases")
+        # A name the entry already goes by, in any of its spellings, changes nothing.
+        known = {fold(s) for s in registry_spellings(existing) if s}
+        changed = [
+            name
+            for name in super().differences(planned, existing)
+            if not (
+                name in ("name_ar", "name_en") and fold(getattr(planned.instance, name)) in known
+            )
+        ]
+        if "aliases" in changed and self.planned_related(planned, "aliases") <= known:
+            changed.remove("aliases")
         return changed
 
     def may_update(self, planned, existing, changed):
@@ -766,8 +785,7 @@ class RegistryResource(SheetResource):
         owner = self._meta.model._meta.model_name  # VenueAlias.venue, ActorAlias.actor
         rows = []
         for p in planned:
-            known = {fold(s) for s in registry_spellings(p.instance) if s} if p.existing else set()
-            known |= {fold(p.instance.name_ar), fold(p.instance.name_en)}
+            known = {fold(a.name) for a in p.existing.aliases.all()} if p.existing else set()
             for alias in p.related.get("aliases", []):
                 if fold(alias) not in known:
                     known.add(fold(alias))
@@ -1190,6 +1208,7 @@ class SourceResource(SheetResource):
         "notes",
         "text",
     )
+    derived = ("text_sha256",)
     example = [
         "",
         "Enab Baladi",
@@ -1239,9 +1258,6 @@ class SourceResource(SheetResource):
 
     def find(self, keys):
         return SourceReference.load(keys)
-
-    def updated_fields(self):
-        return [*super().updated_fields(), "text_sha256"]
 
     def update(self, planned):
         moved = [p.existing for p in planned if p.existing.text != p.instance.text]
@@ -1305,6 +1321,7 @@ class ExcerptResource(SheetResource):
         "translation_en",
         "notes",
     )
+    derived = DERIVED_ANCHOR_FIELDS
     related_fields = ("topics",)
     example = [
         "",
@@ -1443,15 +1460,6 @@ class ExcerptResource(SheetResource):
             for excerpt in queryset:
                 found.setdefault((excerpt.source_id, excerpt.start, excerpt.end), excerpt)
         return found
-
-    def updated_fields(self):
-        return [*super().updated_fields(), *DERIVED_ANCHOR_FIELDS]
-
-    def update(self, planned):
-        for p in planned:
-            for name in DERIVED_ANCHOR_FIELDS:
-                setattr(p.existing, name, getattr(p.instance, name))
-        super().update(planned)
 
     def export_queryset(self, queryset):
         return queryset.select_related("source__outlet", "speaker", "round").prefetch_related(

@@ -167,11 +167,13 @@ def _csv_rows(data: bytes) -> list[list]:
         raise SheetError([Problem(None, None, _("The file's text encoding is not readable."))])
     if "\x00" in text:
         raise SheetError([Problem(None, None, _("The file is not a text (CSV) file."))])
+    # Only the delimiter is guessed: the sniffer's other guesses (quoting, escapes) go wrong on
+    # quotes inside cells, and every spreadsheet program writes Excel's quoting anyway.
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
     except csv.Error:
-        dialect = csv.excel
-    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+        delimiter = ","
+    return [list(row) for row in csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter)]
 
 
 def _match_headers(header_row: list, columns: list[Column]) -> dict[int, str]:

@@ -1,0 +1,337 @@
+"""Importing the record itself: registries, sources with their captured text, and excerpts
+anchored in them. All or nothing, drafts only, never over reviewed work (statements/importing)."""
+
+import csv
+import io
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import translation
+
+from astana_cms.editorial.models import AuditRecord, State
+from rounds.models import Actor, ActorAlias, Round, Venue, VenueAlias
+from statements.importing import import_file
+from statements.models import Excerpt, Outlet, Source, Topic
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+DATA = Path(__file__).parent / "data"
+HEADLINE = "بناءً على التحرك العربي.. كازاخستان تدعو لقفل مسار “أستانة”"
+# As a desk types it: plain quotes and bare alef where the capture has “أستانة”.
+TYPED_QUOTE = 'تشديد على دور عملية "استانة" في حل مستدام في سوريا'
+CAPTURED_QUOTE = "تشديد على دور عملية “أستانة” في حل مستدام في سوريا"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+def snapshot() -> list:
+    """Everything an import could touch, row by row, to prove that nothing changed."""
+    models = [Venue, VenueAlias, Actor, ActorAlias, Round, Outlet, Topic, Source, Excerpt]
+    tables = [list(model.objects.order_by("pk").values()) for model in models]
+    tables.append(list(AuditRecord.objects.order_by("pk").values()))
+    tables.append(list(Excerpt.topics.through.objects.order_by("pk").values()))
+    tables.append(list(Actor.members.through.objects.order_by("pk").values()))
+    tables += [model.history.count() for model in (Round, Source, Excerpt)]
+    return tables
+
+
+def sheet(header: list[str], *rows: list) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def command(kind: str, path: Path, *options: str) -> str:
+    out = StringIO()
+    call_command("import_sheet", kind, str(path), "--no-progress", *options, stdout=out, stderr=out)
+    return out.getvalue()
+
+
+class TestExcerpts:
+    def test_a_quote_is_anchored_in_its_source_at_import(self, demo):
+        editor = UserFactory(username="desk", role="Editor")
+        data = (DATA / "excerpts_new.csv").read_bytes()
+        report = import_file("excerpts", data, "excerpts_new.csv", editor)
+        assert report.ok and report.counts == {"new": 1}
+        excerpt = Excerpt.objects.get(text=TYPED_QUOTE)
+        source = Source.objects.get(headline=HEADLINE)
+        # Typed with other quote marks and hamza, it still points at the captured words.
+        assert excerpt.source == source
+        assert source.text[excerpt.start : excerpt.end] == CAPTURED_QUOTE
+        assert excerpt.quote_exact == CAPTURED_QUOTE and excerpt.anchor_method == "normalised"
+        assert excerpt.state == State.DRAFT and excerpt.created_by == editor
+        assert excerpt.speaker.slug == "guarantor-states"  # by its alias-free Arabic name
+        assert excerpt.round.number == 20 and excerpt.kind == "joint_statement"
+        assert [t.slug for t in excerpt.topics.all()] == ["future-of-the-format"]
+        record = AuditRecord.for_entry(excerpt).get()
+        assert record.action == "import" and record.user == editor
+        assert "excerpts_new.csv" in record.note
+        assert excerpt.history.count() == 1
+
+    def test_reimporting_is_idempotent(self, demo):
+        data = (DATA / "excerpts_new.csv").read_bytes()
+        import_file("excerpts", data, "excerpts_new.csv")
+        before = snapshot()
+        report = import_file("excerpts", data, "excerpts_new.csv")
+        assert report.ok and report.counts == {"unchanged": 1}
+        assert snapshot() == before
+
+    def test_a_published_excerpt_is_never_overwritten_a_draft_is_updated(self, demo):
+        published = Excerpt.objects.filter(state=State.PUBLISHED, source__headline=HEADLINE)
+        published = published.get(text__startswith="على خلفية التطورات")
+        draft = Excerpt.objects.get(
+            state=State.DRAFT, text="ثوابت وطنية غير قابلة للمساومة والتفاوض"
+        )
+        header = ["outlet", "source_headline", "source_date", "text", "speaker", "round", "notes"]
+        row = ["enab-baladi", HEADLINE, "21/06/2023"]
+        data = sheet(
+            header,
+            [*row, published.text, "كانات توميش", "20", "a new note"],
+            [*row, draft.text, "سوسان", "20", "checked against the RT report"],
+        )
+        report = import_file("excerpts", data, "notes.csv")
+        assert report.counts == {"conflict": 1, "updated": 1}
+        conflict = next(note for _n, outcome, note in report.rows if outcome == "conflict")
+        assert "differs from the Published entry" in conflict and "not overwritten" in conflict
+        published.refresh_from_db()
+        draft.refresh_from_db()
+        assert published.notes == "" and published.state == State.PUBLISHED
+        assert draft.notes == "checked against the RT report" and draft.version == 2
+        assert AuditRecord.for_entry(draft).filter(action="import").count() == 1
+
+    @pytest.mark.parametrize(
+        ("name", "message"),
+        [
+            (
+                "bad_excerpts_unknown_source.csv",
+                "row 2, column “source_url”: No source matches this row",
+            ),
+            (
+                "bad_excerpts_unknown_speaker.csv",
+                "row 2, column “speaker”: Unknown speaker “بيدرسين”. Closest known: ",
+            ),
+            (
+                "bad_excerpts_quote_not_in_source.csv",
+                "row 3, column “text”: The quote is not in its source",
+            ),
+            (
+                "bad_excerpts_unknown_round.csv",
+                "row 2, column “round”: There is no round “99”",
+            ),
+            (
+                "bad_excerpts_unknown_topic.csv",
+                "row 2, column “topics”: Unknown topic “الطاقة النووية”.",
+            ),
+            ("bad_excerpts_duplicate_keys.csv", "row 3: the same entry as row 2"),
+            ("bad_excerpts_source_not_named.csv", "Name the source: its URL"),
+        ],
+    )
+    def test_malformed_excerpt_files_change_nothing(self, demo, name, message):
+        before = snapshot()
+        out = StringIO()
+        with pytest.raises(CommandError):
+            call_command(
+                "import_sheet",
+                "excerpts",
+                str(DATA / name),
+                "--no-progress",
+                stdout=out,
+                stderr=out,
+            )
+        assert message in out.getvalue()
+        assert "nothing written" in out.getvalue()
+        assert snapshot() == before
+
+    def test_an_unknown_speaker_is_told_the_closest_names(self, demo):
+        report = import_file(
+            "excerpts", (DATA / "bad_excerpts_unknown_speaker.csv").read_bytes(), "s.csv"
+        )
+        (problem,) = report.problems
+        assert "Geir Pedersen" in problem.message
+
+    def test_a_quote_not_in_its_source_shows_the_closest_passage(self, demo):
+        report = import_file(
+            "excerpts", (DATA / "bad_excerpts_quote_not_in_source.csv").read_bytes(), "q.csv"
+        )
+        (problem,) = report.problems
+        assert problem.row == 3 and "The closest passage reads" in problem.message
+        # The good row is listed as such; the file is still refused as a whole.
+        assert [(n, outcome) for n, outcome, _note in report.rows] == [(2, "new"), (3, "error")]
+        assert not report.written
+
+    def test_a_passage_in_boilerplate_is_imported_with_a_note(self, demo):
+        source = Source.objects.get(headline=HEADLINE)
+        caption = "الاجتماع الدولي بشأن سوريا بصيغة أستانة- 21 من حزيران 2023 (روسيا اليوم)"
+        assert caption in source.text
+        data = sheet(
+            ["outlet", "source_headline", "source_date", "text", "occurrence"],
+            ["Enab Baladi", HEADLINE, "٢١ حزيران ٢٠٢٣", caption, "2"],
+        )
+        report = import_file("excerpts", data, "caption.csv")
+        assert report.ok
+        ((_n, outcome, note),) = report.rows
+        assert outcome == "new" and "photo caption" in note
+
+
+class TestSources:
+    def test_sources_keep_their_text_exactly_and_are_keyed(self, db):
+        outlet = Outlet.objects.create(
+            slug="enab-baladi", name_ar="عنب بلدي", name_en="Enab Baladi"
+        )
+        text = "  السطر الأول\nالسطر الثاني\n"
+        data = sheet(
+            ["الرابط", "الوسيلة", "العنوان", "تاريخ النشر", "النص"],
+            ["https://example.org/a", "عنب بلدي", "عنوان أ", "2023-06-21", text],
+            ["", "Enab Baladi", "عنوان ب", "21 يونيو 2023", "نص ب"],
+        )
+        report = import_file("sources", data, "sources.csv")
+        assert report.ok and report.counts == {"new": 2}
+        first = Source.objects.get(url="https://example.org/a")
+        assert first.text == text and first.text_matches_hash and first.outlet == outlet
+        second = Source.objects.get(headline="عنوان ب")
+        assert second.url is None and second.published_on.isoformat() == "2023-06-21"
+        assert import_file("sources", data, "sources.csv").counts == {"unchanged": 2}
+
+    def test_a_new_text_for_a_draft_source_reanchors_its_excerpts(self, demo):
+        source = Source.objects.filter(state=State.DRAFT).order_by("pk").first()
+        Source.objects.filter(pk=source.pk).update(
+            outlet=Outlet.objects.get(), headline="عنوان", published_on="2019-01-01"
+        )
+        excerpt = source.excerpts.order_by("pk").first()
+        new_text = "سطر جديد في أول النص.\n" + source.text
+        data = sheet(
+            ["outlet", "headline", "published_on", "text"],
+            ["عنب بلدي", "عنوان", "1/1/2019", new_text],
+        )
+        report = import_file("sources", data, "recapture.csv")
+        assert report.counts == {"updated": 1}
+        source.refresh_from_db()
+        excerpt.refresh_from_db()
+        assert source.text == new_text and source.text_matches_hash
+        assert excerpt.start > len("سطر جديد في أول النص.")
+        assert source.text[excerpt.start : excerpt.end] == excerpt.quote_exact
+
+    def test_bad_urls_dates_outlets_and_empty_texts(self, demo):
+        before = snapshot()
+        output = StringIO()
+        with pytest.raises(CommandError):
+            call_command(
+                "import_sheet",
+                "sources",
+                str(DATA / "bad_sources_url_and_date.csv"),
+                "--no-progress",
+                stdout=output,
+                stderr=output,
+            )
+        text = output.getvalue()
+        assert "row 2, column “url”: Enter a valid URL." in text
+        assert "row 3, column “published_on”: “32/13/2023”" in text
+        assert "row 4, column “text”: The captured text is empty." in text
+        assert snapshot() == before
+
+
+class TestRegistries:
+    def test_actors_with_aliases_and_an_affiliation_in_the_same_file(self, db):
+        data = sheet(
+            ["kind", "name_ar", "name_en", "title_ar", "affiliation", "members", "aliases"],
+            ["state", "روسيا", "Russia", "", "", "", "روسيا الاتحادية; Russian Federation"],
+            [
+                "person",
+                "سيرغي لافروف",
+                "Sergey Lavrov",
+                "وزير الخارجية الروسي",
+                "روسيا",
+                "",
+                "لافروف",
+            ],
+            ["group", "الدول الضامنة", "Guarantor states", "", "", "Russia", ""],
+        )
+        report = import_file("actors", data, "actors.csv")
+        assert report.ok, report.problems
+        lavrov = Actor.objects.get(slug="sergey-lavrov")
+        assert lavrov.affiliation.slug == "russia"
+        assert {a.name for a in Actor.objects.get(slug="russia").aliases.all()} == {
+            "روسيا الاتحادية",
+            "Russian Federation",
+        }
+        assert list(Actor.objects.get(slug="guarantor-states").members.all()) == [
+            lavrov.affiliation
+        ]
+        assert import_file("actors", data, "actors.csv").counts == {"unchanged": 3}
+
+    def test_an_actor_matched_by_any_alias_gains_aliases_but_keeps_its_names(self, demo):
+        data = sheet(
+            ["name_ar", "name_en", "aliases"],
+            ["جاووش أوغلو", "Mevlüt Çavuşoğlu", "تشاووش أوغلو"],  # by an alias of the seeds
+            ["بيدرسون", "Geir O. Pedersen", ""],  # another English name: a conflict
+        )
+        report = import_file("actors", data, "aliases.csv")
+        assert report.counts == {"updated": 1, "conflict": 1}, report.problems
+        cavusoglu = Actor.objects.get(slug="mevlut-cavusoglu")
+        assert cavusoglu.name_ar == "مولود جاويش أوغلو"
+        assert "تشاووش أوغلو" in {alias.name for alias in cavusoglu.aliases.all()}
+        assert Actor.objects.get(slug="geir-pedersen").name_en == "Geir Pedersen"
+
+    def test_names_of_two_entries_in_one_row_and_self_affiliation(self, demo):
+        before = snapshot()
+        report = import_file(
+            "actors", (DATA / "bad_actors_names_two_entries.csv").read_bytes(), "a.csv"
+        )
+        messages = [str(p) for p in report.problems]
+        assert any("row 2: its names belong to different entries" in m for m in messages)
+        assert any("row 3, column “affiliation”: An actor cannot be its own" in m for m in messages)
+        assert snapshot() == before
+
+    def test_venues_outlets_and_topics(self, db):
+        assert import_file(
+            "venues",
+            sheet(["name_ar", "name_en", "aliases"], ["أستانا", "Astana", "أستانة; نور سلطان"]),
+            "v.csv",
+        ).ok
+        assert Venue.objects.get().aliases.count() == 2
+        assert import_file(
+            "outlets", sheet(["الاسم", "English name"], ["عنب بلدي", "Enab Baladi"]), "o.csv"
+        ).ok
+        assert Outlet.objects.get().slug == "enab-baladi"
+        report = import_file(
+            "topics", sheet(["slug", "name_ar", "name_en"], ["idlib", "إدلب", ""]), "t.csv"
+        )
+        assert report.ok and Topic.objects.get().name_ar == "إدلب"
+        report = import_file("topics", sheet(["name_ar", "name_en"], ["موضوع", ""]), "t.csv")
+        assert "give a slug, or an English name" in str(report.problems[0])
+
+
+def test_the_file_size_limit(settings, db):
+    settings.IMPORT_MAX_BYTES = 16 * 1024
+    before = snapshot()
+    with pytest.raises(CommandError) as refused:
+        command("rounds", DATA / "bad_oversized.csv")
+    report = import_file("rounds", (DATA / "bad_oversized.csv").read_bytes(), "big.csv")
+    assert str(report.problems[0]) == (
+        "The file is 0.0 MB; the limit is 0.0 MB. Split it into smaller files."
+    )
+    assert "not imported" in str(refused.value)
+    assert snapshot() == before
+
+
+def test_the_row_limit(settings, db):
+    settings.IMPORT_MAX_ROWS = 100
+    report = import_file("rounds", (DATA / "bad_oversized.csv").read_bytes(), "big.csv")
+    assert str(report.problems[0]) == "The file has 399 rows; the limit is 100."
+
+
+def test_the_progress_bar_and_the_report(demo):
+    out, err = StringIO(), StringIO()
+    call_command("import_sheet", "excerpts", str(DATA / "excerpts_new.csv"), stdout=out, stderr=err)
+    assert "checking  [##############################] 100% 1/1" in err.getvalue()
+    assert "writing" in err.getvalue()
+    assert "1 new, 0 updated, 0 unchanged, 0 conflict — written" in out.getvalue()
