@@ -32,8 +32,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
+from astana_cms import bulk
 from astana_cms.editorial import workflow
 from astana_cms.editorial.cache import public_record_changed
 from astana_cms.editorial.models import EditorialEntry, State
@@ -124,6 +125,7 @@ class ChoiceWidget(widgets.Widget):
     ) -> None:
         super().__init__()
         self.choices = choices
+        self.values = frozenset(choices.values)
         self.label = label
         self.default = default
         self.lookup: dict[str, str] = {}
@@ -134,6 +136,8 @@ class ChoiceWidget(widgets.Widget):
                     self.lookup.setdefault(fold(str(label)), value)
 
     def clean(self, value, row=None, **kwargs):
+        if value in self.values:
+            return value
         key = fold(str(value or ""))
         if not key:
             if self.default is None:
@@ -257,6 +261,8 @@ class RoundWidget(widgets.Widget):
                 self._rounds[meeting.slug] = meeting
                 if meeting.number is not None and meeting.kind == Round.Kind.ROUND:
                     self._rounds[str(meeting.number)] = meeting
+        if isinstance(value, str) and value in self._rounds:
+            return self._rounds[value]
         key = fold(str(value or "")).removesuffix(".0")
         if not key:
             return None
@@ -327,6 +333,10 @@ class SheetResource(resources.ModelResource):
 
     def load(self, rows: list[tuple[int, dict]]) -> None:
         """Read what the rows refer to, once, before the rows are read."""
+
+    def working_order(self, rows: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
+        """The order to read rows in (outcomes are reported in the file's order)."""
+        return rows
 
     def build(self, number: int, row: dict, problems: list[Problem]) -> Planned:
         instance = self._meta.model()
@@ -456,21 +466,14 @@ class SheetResource(resources.ModelResource):
         self.save_related(planned)
 
     def insert(self, planned: list[Planned]) -> None:
-        model = self._meta.model
         objects = [p.instance for p in planned]
         if self.reviewed:
             for entry in objects:
                 entry.record_change(self.user)
-        if hasattr(model, "history"):
-            bulk_create_with_history(
-                objects,
-                model,
-                batch_size=BATCH,
-                default_user=self._history_user(),
-                default_change_reason=self._history_reason(),
-            )
-        else:
-            model.objects.bulk_create(objects, batch_size=BATCH)
+        bulk.insert(objects)
+        if hasattr(self._meta.model, "history"):
+            user = self._history_user()
+            bulk.insert_history(objects, user.pk if user else None, self._history_reason())
 
     def update(self, planned: list[Planned]) -> None:
         model = self._meta.model
@@ -513,13 +516,14 @@ class SheetResource(resources.ModelResource):
             rows = [p for p in planned if name in p.related]
             if replace:
                 through.objects.filter(**{f"{source}__in": [p.instance.pk for p in rows]}).delete()
-            through.objects.bulk_create(
-                [
-                    through(**{f"{source}_id": p.instance.pk, f"{target}_id": self._pk(item)})
+            bulk.insert_rows(
+                through,
+                [f"{source}_id", f"{target}_id"],
+                (
+                    (p.instance.pk, self._pk(item))
                     for p in rows
                     for item in dict.fromkeys(p.related[name])
-                ],
-                batch_size=BATCH,
+                ),
             )
 
     @staticmethod
@@ -622,7 +626,7 @@ def plan(
     resource.load(rows)
     planned, problems = [], []
     seen: dict[Hashable, int] = {}
-    for index, (number, row) in enumerate(rows, start=1):
+    for index, (number, row) in enumerate(resource.working_order(rows), start=1):
         row_problems: list[Problem] = []
         entry = resource.build(number, row, row_problems)
         if not row_problems:
@@ -654,6 +658,9 @@ def plan(
             entry.outcome = UPDATED
         else:
             entry.outcome, entry.note = CONFLICT, resource.conflict_note(entry.existing)
+    # Entries are written in the file's order, whatever order they were read in.
+    planned.sort(key=lambda entry: entry.number)
+    problems.sort(key=lambda problem: problem.row or 0)
     return planned, problems
 
 
@@ -1148,7 +1155,7 @@ class SourceReference:
     @staticmethod
     def load(keys: Iterable[Hashable]) -> dict[Hashable, Source]:
         """The sources these keys name, in a few queries."""
-        keys = [key for key in keys if key]
+        keys = {key for key in keys if key}
         urls = [key[1] for key in keys if key[0] == "url"]
         hashes = [key[1] for key in keys if key[0] == "sha256"]
         outlets = {key[1] for key in keys if key[0] == "outlet"}
@@ -1375,6 +1382,10 @@ class ExcerptResource(SheetResource):
             else:
                 self.references[number] = reference
         self.sources = SourceReference.load(self.references.values())
+
+    def working_order(self, rows):
+        # Source by source, so that each captured text is cut and folded once, not per row.
+        return sorted(rows, key=lambda item: str(self.references.get(item[0], "")))
 
     def reference(self, number: int, row: dict) -> Hashable | Problem:
         """The key of the source a row names, or the problem with how it names it."""

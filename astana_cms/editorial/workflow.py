@@ -24,6 +24,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
+from astana_cms import bulk
+
 from .cache import public_record_changed
 from .models import AuditRecord, EditorialEntry, State
 from .signals import publicity_changed
@@ -385,21 +387,37 @@ def record_imports(
         % {"file": filename}
     )
     content_type = ContentType.objects.get_for_model(entries[0])
-    importer = user if user is not None and user.is_authenticated else None
-    AuditRecord.objects.bulk_create(
+    importer = user.pk if user is not None and user.is_authenticated else None
+    now = timezone.now()
+    bulk.insert_rows(
+        AuditRecord,
         [
-            AuditRecord(
-                content_type=content_type,
-                object_id=entry.pk,
-                action=AuditRecord.Action.IMPORT,
-                from_state=State.DRAFT,
-                to_state=State.DRAFT,
-                user=importer,
-                note=note,
+            "content_type_id",
+            "object_id",
+            "action",
+            "from_state",
+            "to_state",
+            "user_id",
+            "at",
+            "note",
+            "public",
+            "four_eyes_override",
+        ],
+        (
+            (
+                content_type.pk,
+                entry.pk,
+                AuditRecord.Action.IMPORT,
+                State.DRAFT,
+                State.DRAFT,
+                importer,
+                now,
+                note,
+                False,
+                False,
             )
             for entry in entries
-        ],
-        batch_size=2000,
+        ),
     )
 
 
