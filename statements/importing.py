@@ -39,7 +39,7 @@ from astana_cms.editorial import workflow
 from astana_cms.editorial.cache import public_record_changed
 from astana_cms.editorial.models import EditorialEntry, State
 from astana_cms.text import fold
-from rounds.models import Actor, ActorAlias, Round, Venue, VenueAlias
+from rounds.models import Actor, ActorAlias, Participation, Round, Venue, VenueAlias
 
 from .dates import DateError, parse_date
 from .models import DERIVED_ANCHOR_FIELDS, Excerpt, Outlet, Source, Topic
@@ -277,6 +277,31 @@ class RoundWidget(widgets.Widget):
         if value is None:
             return ""
         return value.number if value.kind == Round.Kind.ROUND else value.slug
+
+
+class ParticipantsWidget(widgets.Widget):
+    """Who took part in a meeting and how: "guarantor: Russia; observer: الأردن"."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.roles = ChoiceWidget(Participation.Role, gettext_lazy("role"))
+        self.actors = NameWidget(
+            Actor.objects.prefetch_related("aliases"), gettext_lazy("actor"), registry_spellings
+        )
+
+    def clean(self, value, row=None, **kwargs):
+        participants: dict[Actor, str] = {}
+        for item in _split(value):
+            role, separator, name = item.partition(":")
+            if not separator:
+                raise ValueError(
+                    _("“%(item)s”: write each participant as role: name.") % {"item": item}
+                )
+            actor = self.actors.find(name.strip())
+            if actor in participants:
+                raise ValueError(_("“%(name)s” is named twice.") % {"name": name.strip()})
+            participants[actor] = self.roles.clean(role)
+        return [(role, actor) for actor, role in participants.items()]
 
 
 # --- The engine ------------------------------------------------------------------------------
@@ -1039,6 +1064,7 @@ class RoundResource(SheetResource):
     outcomes_en = fields.Field(
         attribute="outcomes_en", column_name="outcomes_en", widget=TextWidget()
     )
+    participants = fields.Field(attribute="participants", column_name="participants")
 
     columns = [
         Column("kind", ("النوع",)),
@@ -1053,6 +1079,7 @@ class RoundResource(SheetResource):
         Column("summary_en", ("الملخص بالإنجليزية", "summary"), required=False),
         Column("outcomes_ar", ("النتائج بالعربية", "النتائج"), required=False),
         Column("outcomes_en", ("النتائج بالإنجليزية", "outcomes"), required=False),
+        Column("participants", ("المشاركون",), required=False),
     ]
     compared = (
         "kind",
@@ -1069,7 +1096,22 @@ class RoundResource(SheetResource):
         "outcomes_ar",
         "outcomes_en",
     )
-    example = ["round", 1, "Astana 1", "أستانا 1", "2017-01-23", "2017-01-24", "Astana", "أستانا"]
+    related_fields = ("participants",)
+    example = [
+        "round",
+        1,
+        "Astana 1",
+        "أستانا 1",
+        "2017-01-23",
+        "2017-01-24",
+        "Astana",
+        "أستانا",
+        "",
+        "",
+        "",
+        "",
+        "guarantor: Russia; guarantor: Turkey; guarantor: Iran",
+    ]
 
     class Meta:
         model = Round
@@ -1086,6 +1128,7 @@ class RoundResource(SheetResource):
             "summary_en",
             "outcomes_ar",
             "outcomes_en",
+            "participants",
         )
         export_order = fields
 
@@ -1093,6 +1136,7 @@ class RoundResource(SheetResource):
         self.venues = NameWidget(
             Venue.objects.prefetch_related("aliases"), _("venue"), venue_spellings
         )
+        self.fields["participants"].widget = ParticipantsWidget()
 
     def complete(self, planned, row, problems):
         meeting = planned.instance
@@ -1113,7 +1157,27 @@ class RoundResource(SheetResource):
         return planned.instance.slug
 
     def find(self, keys):
-        return {r.slug: r for r in Round.objects.filter(slug__in=keys)}
+        meetings = Round.objects.filter(slug__in=keys).prefetch_related("participations")
+        return {meeting.slug: meeting for meeting in meetings}
+
+    def related_of(self, entry, name):
+        return {(p.role, p.actor_id) for p in entry.participations.all()}
+
+    def planned_related(self, planned, name):
+        return {(role, actor.pk) for role, actor in planned.related.get(name, [])}
+
+    def save_related(self, planned, replace=False):
+        rows = [p for p in planned if "participants" in p.related]
+        if replace:
+            Participation.objects.filter(round__in=[p.instance for p in rows]).delete()
+        Participation.objects.bulk_create(
+            Participation(round=p.instance, actor=actor, role=role)
+            for p in rows
+            for role, actor in p.related["participants"]
+        )
+
+    def dehydrate_participants(self, meeting):
+        return "; ".join(f"{p.role}: {p.actor.slug}" for p in meeting.participations.all())
 
     def dehydrate_city_en(self, meeting):
         return meeting.venue_name_en or meeting.venue.name_en
@@ -1122,7 +1186,12 @@ class RoundResource(SheetResource):
         return meeting.venue_name_ar or meeting.venue.name_ar
 
     def export_queryset(self, queryset):
-        return queryset.select_related("venue")
+        participations = Participation.objects.select_related("actor").order_by(
+            "role", "actor__slug"
+        )
+        return queryset.select_related("venue").prefetch_related(
+            Prefetch("participations", queryset=participations)
+        )
 
 
 def outlet_spellings(outlet: Outlet) -> list[str]:

@@ -150,3 +150,15 @@ class TestAdminExport:
         )
         assert list(rows[0]) == [c.name for c in IMPORTS[kind].columns]
         assert len(rows[1]) == len(rows[0])
+        # The example row is real material and reads cleanly.
+        report = import_file(kind, rebuild(rows), "template.xlsx", dry_run=True)
+        assert report.ok, [str(p) for p in report.problems]
+
+
+def rebuild(rows: list[tuple]) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

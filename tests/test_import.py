@@ -12,7 +12,7 @@ from astana_cms.editorial import workflow
 from astana_cms.editorial.models import AuditRecord, State
 from rounds.models import Round, Venue, VenueAlias
 from statements.importing import import_file
-from tests.factories import UserFactory
+from tests.factories import ActorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -213,6 +213,8 @@ class TestAdminImport:
         import openpyxl
         from django.urls import reverse
 
+        for name in ("Russia", "Turkey", "Iran"):  # the example's guarantors
+            ActorFactory(name_en=name)
         response = editor_client.get(reverse("admin:rounds_round_import_template"))
         book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
         rows = list(book.worksheets[0].iter_rows(values_only=True))

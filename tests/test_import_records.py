@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from astana_cms.editorial.models import AuditRecord, State
-from rounds.models import Actor, ActorAlias, Round, Venue, VenueAlias
+from rounds.models import Actor, ActorAlias, Participation, Round, Venue, VenueAlias
 from statements.importing import import_file
 from statements.models import Excerpt, Outlet, Source, Topic
 from tests.factories import UserFactory
@@ -335,3 +335,34 @@ def test_the_progress_bar_and_the_report(demo):
     assert "checking  [##############################] 100% 1/1" in err.getvalue()
     assert "writing" in err.getvalue()
     assert "1 new, 0 updated, 0 unchanged, 0 conflict — written" in out.getvalue()
+
+
+def test_participants_of_a_meeting(demo):
+    header = [
+        "kind",
+        "number",
+        "name_en",
+        "name_ar",
+        "start_date",
+        "end_date",
+        "city_en",
+        "city_ar",
+    ]
+    row = ["round", 30, "Astana 30", "أستانا 30", "2030-01-01", "2030-01-02", "Astana", "أستانا"]
+    good = sheet([*header, "participants"], [*row, "guarantor: روسيا; مراقب: الأردن"])
+    # Roles by their Arabic or English label; actors by any name.
+    with translation.override("ar"):
+        observer = str(Participation.Role.OBSERVER.label)
+    good = good.replace("مراقب".encode(), observer.encode())
+    report = import_file("rounds", good, "p.csv")
+    assert report.ok, report.problems
+    meeting = Round.objects.get(number=30)
+    assert {(p.role, p.actor.slug) for p in meeting.participations.all()} == {
+        ("guarantor", "russia"),
+        ("observer", "jordan"),
+    }
+    bad = sheet(
+        [*header, "participants"], [*row, "guarantor russia; observer: jordan; host: jordan"]
+    )
+    report = import_file("rounds", bad, "p.csv")
+    assert "write each participant as role: name" in str(report.problems[0])
