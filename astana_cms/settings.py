@@ -235,5 +235,5 @@ OPEN_DATA_LICENSE = env.str(
 )
 
 # Spreadsheet imports: the largest file and the most rows accepted at once.
-IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
