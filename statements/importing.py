@@ -21,6 +21,7 @@ import difflib
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import ClassVar
 
 import tablib
@@ -55,6 +56,7 @@ OUTCOMES = {
     ERROR: gettext_lazy("error"),
 }
 BATCH = 1000
+SHOWN_ROWS = 200  # new or unchanged rows listed in a preview; the rest are counted
 LIST_SEPARATORS = (";", "؛")  # several names in one cell: "russia; turkey" or Arabic "؛"
 
 
@@ -587,10 +589,23 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.problems
 
-    @property
+    @cached_property
     def labelled_rows(self) -> list[tuple[int, str, str, str]]:
-        """(row, outcome code, outcome in the reader's language, note), for display."""
-        return [(n, outcome, OUTCOMES[outcome], note) for n, outcome, note in self.rows]
+        """(row, outcome code, outcome in the reader's language, note), for display: every
+        row that needs a look (updated, conflict, error, or with a note), and the first
+        `SHOWN_ROWS` of the others, so that a 100,000-row preview stays a readable page."""
+        shown, quiet = [], 0
+        for number, outcome, note in self.rows:
+            if outcome in (NEW, UNCHANGED) and not note:
+                quiet += 1
+                if quiet > SHOWN_ROWS:
+                    continue
+            shown.append((number, outcome, OUTCOMES[outcome], note))
+        return shown
+
+    @property
+    def rows_not_shown(self) -> int:
+        return len(self.rows) - len(self.labelled_rows)
 
     def summary(self) -> str:
         counts = self.counts

@@ -189,6 +189,13 @@ class TestAdminImport:
         assert any("written" in str(m) for m in response.context["messages"])
         assert AuditRecord.objects.filter(user__username="desk", action="import").count() == 23
 
+    def test_a_long_file_lists_what_needs_a_look_and_counts_the_rest(self, editor_client):
+        preview = self.upload(editor_client, DATA / "bad_oversized.csv")  # 399 good rows
+        html = preview.content.decode()
+        assert html.count('class="outcome-new"') == 200
+        assert "…and 199 more new or unchanged rows, not listed." in html
+        assert 'name="confirm"' in html
+
     def test_errors_are_shown_and_nothing_can_be_confirmed(self, editor_client):
         preview = self.upload(editor_client, DATA / "bad_rounds_date_and_venue.csv")
         html = preview.content.decode()
