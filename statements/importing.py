@@ -1517,8 +1517,9 @@ class ExcerptResource(SheetResource):
             return
         excerpt = planned.instance
         excerpt.source = source
-        if problems or not excerpt.text:
+        if not excerpt.text:
             return
+        # Anchored even when another cell failed, so that the row's every problem is told.
         found = excerpt.anchor()
         if not found.found:
             message = _("The quote is not in its source “%(source)s”: %(why)s") % {

@@ -151,6 +151,18 @@ class TestExcerpts:
         assert "nothing written" in out.getvalue()
         assert snapshot() == before
 
+    def test_every_problem_of_a_row_is_told_at_once(self, demo):
+        data = sheet(
+            ["outlet", "source_headline", "source_date", "text", "speaker", "round"],
+            ["Enab Baladi", HEADLINE, "2023-06-21", "ندعو إلى جولة جديدة في جنيف", "بيدرسين", "99"],
+        )
+        report = import_file("excerpts", data, "all.csv")
+        assert {(p.row, p.column) for p in report.problems} == {
+            (2, "text"),
+            (2, "speaker"),
+            (2, "round"),
+        }
+
     def test_an_unknown_speaker_is_told_the_closest_names(self, demo):
         report = import_file(
             "excerpts", (DATA / "bad_excerpts_unknown_speaker.csv").read_bytes(), "s.csv"
