@@ -306,6 +306,18 @@ class ParticipantsWidget(widgets.Widget):
         return [(role, actor) for actor, role in participants.items()]
 
 
+def column(name: str, widget: widgets.Widget | None = None, attribute: str = "") -> fields.Field:
+    """A column that sets the model attribute of its name (or `attribute`), as text unless
+    another widget is given."""
+    return fields.Field(
+        attribute=attribute or name, column_name=name, widget=widget or TextWidget()
+    )
+
+
+def names(columns: list[Column]) -> tuple[str, ...]:
+    return tuple(c.name for c in columns)
+
+
 # --- The engine ------------------------------------------------------------------------------
 
 
@@ -722,11 +734,22 @@ def _in_batches(values: list, size: int = BATCH) -> Iterable[list]:
 # --- Registries: venues, actors, outlets, topics ---------------------------------------------
 
 
+NAME_COLUMNS = [
+    Column("slug", ("المعرف",), required=False),
+    Column("name_ar", ("الاسم بالعربية", "الاسم", "Arabic name")),
+    Column("name_en", ("الاسم بالإنجليزية", "English name")),
+]
+ALIASES_COLUMN = Column("aliases", ("أسماء أخرى", "other names"), required=False)
+
+
 class RegistryResource(SheetResource):
     """A registry entry is named by its slug or by any of its names and aliases. An import
     adds new entries and new aliases; it never changes an existing entry's names."""
 
     alias_model: ClassVar[type[models.Model] | None] = None
+    slug = column("slug")
+    name_ar = column("name_ar")
+    name_en = column("name_en")
 
     def load(self, rows):
         model = self._meta.model
@@ -840,22 +863,20 @@ class RegistryResource(SheetResource):
         self.alias_model.objects.bulk_create(rows, batch_size=BATCH)
 
 
-class VenueResource(RegistryResource):
-    slug = fields.Field(attribute="slug", column_name="slug", widget=TextWidget())
-    name_ar = fields.Field(attribute="name_ar", column_name="name_ar", widget=TextWidget())
-    name_en = fields.Field(attribute="name_en", column_name="name_en", widget=TextWidget())
-    country_ar = fields.Field(attribute="country_ar", column_name="country_ar", widget=TextWidget())
-    country_en = fields.Field(attribute="country_en", column_name="country_en", widget=TextWidget())
-    aliases = fields.Field(attribute="aliases", column_name="aliases", widget=ListWidget())
+VENUE_COLUMNS = [
+    *NAME_COLUMNS,
+    Column("country_ar", ("الدولة بالعربية", "الدولة"), required=False),
+    Column("country_en", ("الدولة بالإنجليزية", "country"), required=False),
+    ALIASES_COLUMN,
+]
 
-    columns = [
-        Column("slug", ("المعرف",), required=False),
-        Column("name_ar", ("الاسم بالعربية", "الاسم", "Arabic name")),
-        Column("name_en", ("الاسم بالإنجليزية", "English name")),
-        Column("country_ar", ("الدولة بالعربية", "الدولة"), required=False),
-        Column("country_en", ("الدولة بالإنجليزية", "country"), required=False),
-        Column("aliases", ("أسماء أخرى", "other names"), required=False),
-    ]
+
+class VenueResource(RegistryResource):
+    country_ar = column("country_ar")
+    country_en = column("country_en")
+    aliases = column("aliases", ListWidget())
+
+    columns = VENUE_COLUMNS
     compared = ("slug", "name_ar", "name_en", "country_ar", "country_en")
     related_fields = ("aliases",)
     alias_model = VenueAlias
@@ -863,7 +884,7 @@ class VenueResource(RegistryResource):
 
     class Meta:
         model = Venue
-        fields = ("slug", "name_ar", "name_en", "country_ar", "country_en", "aliases")
+        fields = names(VENUE_COLUMNS)
         export_order = fields
 
     def export_queryset(self, queryset):
@@ -873,32 +894,28 @@ class VenueResource(RegistryResource):
         return "; ".join(alias.name for alias in venue.aliases.all())
 
 
+ACTOR_COLUMNS = [
+    Column("kind", ("النوع",), required=False),
+    *NAME_COLUMNS,
+    Column("title_ar", ("الصفة بالعربية", "الصفة"), required=False),
+    Column("title_en", ("الصفة بالإنجليزية", "title"), required=False),
+    Column("affiliation", ("الجهة", "التبعية"), required=False),
+    Column("members", ("الأعضاء",), required=False),
+    ALIASES_COLUMN,
+]
+
+
 class ActorResource(RegistryResource):
-    kind = fields.Field(
-        attribute="kind",
-        column_name="kind",
-        widget=ChoiceWidget(Actor.Kind, gettext_lazy("kind of actor"), Actor.Kind.PERSON),
+    kind = column(
+        "kind", ChoiceWidget(Actor.Kind, gettext_lazy("kind of actor"), Actor.Kind.PERSON)
     )
-    slug = fields.Field(attribute="slug", column_name="slug", widget=TextWidget())
-    name_ar = fields.Field(attribute="name_ar", column_name="name_ar", widget=TextWidget())
-    name_en = fields.Field(attribute="name_en", column_name="name_en", widget=TextWidget())
-    title_ar = fields.Field(attribute="title_ar", column_name="title_ar", widget=TextWidget())
-    title_en = fields.Field(attribute="title_en", column_name="title_en", widget=TextWidget())
+    title_ar = column("title_ar")
+    title_en = column("title_en")
     affiliation = fields.Field(attribute="affiliation", column_name="affiliation")
     members = fields.Field(attribute="members", column_name="members")
-    aliases = fields.Field(attribute="aliases", column_name="aliases", widget=ListWidget())
+    aliases = column("aliases", ListWidget())
 
-    columns = [
-        Column("kind", ("النوع",), required=False),
-        Column("slug", ("المعرف",), required=False),
-        Column("name_ar", ("الاسم بالعربية", "الاسم", "Arabic name")),
-        Column("name_en", ("الاسم بالإنجليزية", "English name")),
-        Column("title_ar", ("الصفة بالعربية", "الصفة"), required=False),
-        Column("title_en", ("الصفة بالإنجليزية", "title"), required=False),
-        Column("affiliation", ("الجهة", "التبعية"), required=False),
-        Column("members", ("الأعضاء",), required=False),
-        Column("aliases", ("أسماء أخرى", "other names"), required=False),
-    ]
+    columns = ACTOR_COLUMNS
     compared = ("kind", "slug", "name_ar", "name_en", "title_ar", "title_en")
     related_fields = ("affiliation", "members", "aliases")
     alias_model = ActorAlias
@@ -916,17 +933,7 @@ class ActorResource(RegistryResource):
 
     class Meta:
         model = Actor
-        fields = (
-            "kind",
-            "slug",
-            "name_ar",
-            "name_en",
-            "title_ar",
-            "title_en",
-            "affiliation",
-            "members",
-            "aliases",
-        )
+        fields = names(ACTOR_COLUMNS)
         export_order = fields
 
     def load(self, rows):
@@ -999,103 +1006,84 @@ class ActorResource(RegistryResource):
         return queryset.select_related("affiliation").prefetch_related("members", "aliases")
 
 
-class OutletResource(RegistryResource):
-    slug = fields.Field(attribute="slug", column_name="slug", widget=TextWidget())
-    name_ar = fields.Field(attribute="name_ar", column_name="name_ar", widget=TextWidget())
-    name_en = fields.Field(attribute="name_en", column_name="name_en", widget=TextWidget())
-    website = fields.Field(attribute="website", column_name="website", widget=TextWidget())
+OUTLET_COLUMNS = [
+    *NAME_COLUMNS,
+    Column("website", ("الموقع",), required=False),
+]
 
-    columns = [
-        Column("slug", ("المعرف",), required=False),
-        Column("name_ar", ("الاسم بالعربية", "الاسم", "Arabic name")),
-        Column("name_en", ("الاسم بالإنجليزية", "English name")),
-        Column("website", ("الموقع",), required=False),
-    ]
+
+class OutletResource(RegistryResource):
+    website = column("website")
+
+    columns = OUTLET_COLUMNS
     compared = ("slug", "name_ar", "name_en", "website")
     example = ["enab-baladi", "عنب بلدي", "Enab Baladi", ""]
 
     class Meta:
         model = Outlet
-        fields = ("slug", "name_ar", "name_en", "website")
+        fields = names(OUTLET_COLUMNS)
         export_order = fields
 
 
-class TopicResource(RegistryResource):
-    slug = fields.Field(attribute="slug", column_name="slug", widget=TextWidget())
-    name_ar = fields.Field(attribute="name_ar", column_name="name_ar", widget=TextWidget())
-    name_en = fields.Field(attribute="name_en", column_name="name_en", widget=TextWidget())
-    description_ar = fields.Field(
-        attribute="description_ar", column_name="description_ar", widget=TextWidget()
-    )
-    description_en = fields.Field(
-        attribute="description_en", column_name="description_en", widget=TextWidget()
-    )
+TOPIC_COLUMNS = [
+    *NAME_COLUMNS,
+    Column("description_ar", ("الوصف بالعربية", "الوصف"), required=False),
+    Column("description_en", ("الوصف بالإنجليزية", "description"), required=False),
+]
 
-    columns = [
-        Column("slug", ("المعرف",), required=False),
-        Column("name_ar", ("الاسم بالعربية", "الاسم", "Arabic name")),
-        Column("name_en", ("الاسم بالإنجليزية", "English name")),
-        Column("description_ar", ("الوصف بالعربية", "الوصف"), required=False),
-        Column("description_en", ("الوصف بالإنجليزية", "description"), required=False),
-    ]
+
+class TopicResource(RegistryResource):
+    description_ar = column("description_ar")
+    description_en = column("description_en")
+
+    columns = TOPIC_COLUMNS
     compared = ("slug", "name_ar", "name_en", "description_ar", "description_en")
     example = ["idlib-de-escalation", "خفض التصعيد في إدلب", "Idlib de-escalation", "", ""]
 
     class Meta:
         model = Topic
-        fields = ("slug", "name_ar", "name_en", "description_ar", "description_en")
+        fields = names(TOPIC_COLUMNS)
         export_order = fields
 
 
 # --- Reviewed entries: rounds, sources, excerpts ---------------------------------------------
 
 
-def venue_spellings(venue: Venue) -> list[str]:
-    return registry_spellings(venue)
+ROUND_COLUMNS = [
+    Column("kind", ("النوع",)),
+    Column("number", ("الرقم", "رقم الجولة"), required=False),
+    Column("name_en", ("الاسم بالإنجليزية", "English name")),
+    Column("name_ar", ("الاسم بالعربية", "الاسم", "Arabic name")),
+    Column("start_date", ("تاريخ البدء", "من", "start")),
+    Column("end_date", ("تاريخ الانتهاء", "إلى", "end")),
+    Column("city_en", ("المدينة بالإنجليزية", "city")),
+    Column("city_ar", ("المدينة بالعربية", "المدينة")),
+    Column("summary_ar", ("الملخص بالعربية", "الملخص"), required=False),
+    Column("summary_en", ("الملخص بالإنجليزية", "summary"), required=False),
+    Column("outcomes_ar", ("النتائج بالعربية", "النتائج"), required=False),
+    Column("outcomes_en", ("النتائج بالإنجليزية", "outcomes"), required=False),
+    Column("participants", ("المشاركون",), required=False),
+]
 
 
 class RoundResource(SheetResource):
-    kind = fields.Field(
-        attribute="kind",
-        column_name="kind",
-        widget=ChoiceWidget(Round.Kind, gettext_lazy("kind of meeting"), Round.Kind.ROUND),
+    kind = column(
+        "kind", ChoiceWidget(Round.Kind, gettext_lazy("kind of meeting"), Round.Kind.ROUND)
     )
-    number = fields.Field(attribute="number", column_name="number", widget=NumberWidget())
-    name_en = fields.Field(attribute="name_en", column_name="name_en", widget=TextWidget())
-    name_ar = fields.Field(attribute="name_ar", column_name="name_ar", widget=TextWidget())
-    start_date = fields.Field(
-        attribute="start_date", column_name="start_date", widget=DateWidget(required=True)
-    )
-    end_date = fields.Field(
-        attribute="end_date", column_name="end_date", widget=DateWidget(required=True)
-    )
-    city_en = fields.Field(attribute="venue_name_en", column_name="city_en", widget=TextWidget())
-    city_ar = fields.Field(attribute="venue_name_ar", column_name="city_ar", widget=TextWidget())
-    summary_ar = fields.Field(attribute="summary_ar", column_name="summary_ar", widget=TextWidget())
-    summary_en = fields.Field(attribute="summary_en", column_name="summary_en", widget=TextWidget())
-    outcomes_ar = fields.Field(
-        attribute="outcomes_ar", column_name="outcomes_ar", widget=TextWidget()
-    )
-    outcomes_en = fields.Field(
-        attribute="outcomes_en", column_name="outcomes_en", widget=TextWidget()
-    )
+    number = column("number", NumberWidget())
+    name_en = column("name_en")
+    name_ar = column("name_ar")
+    start_date = column("start_date", DateWidget(required=True))
+    end_date = column("end_date", DateWidget(required=True))
+    city_en = column("city_en", attribute="venue_name_en")
+    city_ar = column("city_ar", attribute="venue_name_ar")
+    summary_ar = column("summary_ar")
+    summary_en = column("summary_en")
+    outcomes_ar = column("outcomes_ar")
+    outcomes_en = column("outcomes_en")
     participants = fields.Field(attribute="participants", column_name="participants")
 
-    columns = [
-        Column("kind", ("النوع",)),
-        Column("number", ("الرقم", "رقم الجولة"), required=False),
-        Column("name_en", ("الاسم بالإنجليزية", "English name")),
-        Column("name_ar", ("الاسم بالعربية", "الاسم", "Arabic name")),
-        Column("start_date", ("تاريخ البدء", "من", "start")),
-        Column("end_date", ("تاريخ الانتهاء", "إلى", "end")),
-        Column("city_en", ("المدينة بالإنجليزية", "city")),
-        Column("city_ar", ("المدينة بالعربية", "المدينة")),
-        Column("summary_ar", ("الملخص بالعربية", "الملخص"), required=False),
-        Column("summary_en", ("الملخص بالإنجليزية", "summary"), required=False),
-        Column("outcomes_ar", ("النتائج بالعربية", "النتائج"), required=False),
-        Column("outcomes_en", ("النتائج بالإنجليزية", "outcomes"), required=False),
-        Column("participants", ("المشاركون",), required=False),
-    ]
+    columns = ROUND_COLUMNS
     compared = (
         "kind",
         "number",
@@ -1130,26 +1118,12 @@ class RoundResource(SheetResource):
 
     class Meta:
         model = Round
-        fields = (
-            "kind",
-            "number",
-            "name_en",
-            "name_ar",
-            "start_date",
-            "end_date",
-            "city_en",
-            "city_ar",
-            "summary_ar",
-            "summary_en",
-            "outcomes_ar",
-            "outcomes_en",
-            "participants",
-        )
+        fields = names(ROUND_COLUMNS)
         export_order = fields
 
     def load(self, rows):
         self.venues = NameWidget(
-            Venue.objects.prefetch_related("aliases"), _("venue"), venue_spellings
+            Venue.objects.prefetch_related("aliases"), _("venue"), registry_spellings
         )
         self.fields["participants"].widget = ParticipantsWidget()
 
@@ -1258,36 +1232,33 @@ class SourceReference:
         return found
 
 
-class SourceResource(SheetResource):
-    url = fields.Field(attribute="url", column_name="url", widget=TextWidget())
-    outlet = fields.Field(attribute="outlet", column_name="outlet")
-    headline = fields.Field(attribute="headline", column_name="headline", widget=TextWidget())
-    published_on = fields.Field(
-        attribute="published_on", column_name="published_on", widget=DateWidget()
-    )
-    language = fields.Field(
-        attribute="language",
-        column_name="language",
-        widget=ChoiceWidget(Source.Language, gettext_lazy("language"), Source.Language.ARABIC),
-    )
-    byline = fields.Field(attribute="byline", column_name="byline", widget=TextWidget())
-    archive_url = fields.Field(
-        attribute="archive_url", column_name="archive_url", widget=TextWidget()
-    )
-    notes = fields.Field(attribute="notes", column_name="notes", widget=TextWidget())
-    text = fields.Field(attribute="text", column_name="text", widget=TextWidget(strip=False))
+SOURCE_COLUMNS = [
+    Column("url", ("الرابط", "URL", "link"), required=False),
+    Column("outlet", ("الوسيلة", "المصدر", "الصحيفة"), required=False),
+    Column("headline", ("العنوان", "title"), required=False),
+    Column("published_on", ("تاريخ النشر", "التاريخ", "date"), required=False),
+    Column("language", ("اللغة",), required=False),
+    Column("byline", ("الكاتب",), required=False),
+    Column("archive_url", ("رابط الأرشيف", "archive"), required=False),
+    Column("notes", ("ملاحظات",), required=False),
+    Column("text", ("النص", "النص الكامل", "captured text")),
+]
 
-    columns = [
-        Column("url", ("الرابط", "URL", "link"), required=False),
-        Column("outlet", ("الوسيلة", "المصدر", "الصحيفة"), required=False),
-        Column("headline", ("العنوان", "title"), required=False),
-        Column("published_on", ("تاريخ النشر", "التاريخ", "date"), required=False),
-        Column("language", ("اللغة",), required=False),
-        Column("byline", ("الكاتب",), required=False),
-        Column("archive_url", ("رابط الأرشيف", "archive"), required=False),
-        Column("notes", ("ملاحظات",), required=False),
-        Column("text", ("النص", "النص الكامل", "captured text")),
-    ]
+
+class SourceResource(SheetResource):
+    url = column("url")
+    outlet = fields.Field(attribute="outlet", column_name="outlet")
+    headline = column("headline")
+    published_on = column("published_on", DateWidget())
+    language = column(
+        "language", ChoiceWidget(Source.Language, gettext_lazy("language"), Source.Language.ARABIC)
+    )
+    byline = column("byline")
+    archive_url = column("archive_url")
+    notes = column("notes")
+    text = column("text", TextWidget(strip=False))
+
+    columns = SOURCE_COLUMNS
     compared = (
         "url",
         "outlet_id",
@@ -1314,17 +1285,7 @@ class SourceResource(SheetResource):
 
     class Meta:
         model = Source
-        fields = (
-            "url",
-            "outlet",
-            "headline",
-            "published_on",
-            "language",
-            "byline",
-            "archive_url",
-            "notes",
-            "text",
-        )
+        fields = names(SOURCE_COLUMNS)
         export_order = fields
 
     def load(self, rows):
@@ -1363,46 +1324,42 @@ class SourceResource(SheetResource):
         return source.outlet.slug if source.outlet else ""
 
 
+EXCERPT_COLUMNS = [
+    Column("source_url", ("رابط المصدر", "url", "الرابط"), required=False),
+    Column("outlet", ("الوسيلة", "الصحيفة"), required=False),
+    Column("source_headline", ("عنوان المصدر", "headline", "العنوان"), required=False),
+    Column("source_date", ("تاريخ المصدر", "تاريخ النشر", "date"), required=False),
+    Column("source_sha256", ("بصمة المصدر",), required=False),
+    Column("text", ("الاقتباس", "النص", "quote")),
+    Column("occurrence", ("الورود",), required=False),
+    Column("speaker", ("المتحدث", "القائل"), required=False),
+    Column("kind", ("النوع",), required=False),
+    Column("round", ("الجولة",), required=False),
+    Column("topics", ("المواضيع", "الموضوعات"), required=False),
+    Column("translation_en", ("الترجمة الإنجليزية", "translation"), required=False),
+    Column("notes", ("ملاحظات",), required=False),
+]
+
+
 class ExcerptResource(SheetResource):
     source_url = fields.Field(column_name="source_url")
     outlet = fields.Field(column_name="outlet")
     source_headline = fields.Field(column_name="source_headline")
     source_date = fields.Field(column_name="source_date")
     source_sha256 = fields.Field(column_name="source_sha256")
-    text = fields.Field(attribute="text", column_name="text", widget=TextWidget())
-    occurrence = fields.Field(
-        attribute="occurrence", column_name="occurrence", widget=NumberWidget(default=1)
-    )
+    text = column("text")
+    occurrence = column("occurrence", NumberWidget(default=1))
     speaker = fields.Field(attribute="speaker", column_name="speaker")
-    kind = fields.Field(
-        attribute="kind",
-        column_name="kind",
-        widget=ChoiceWidget(
-            Excerpt.Kind, gettext_lazy("kind of excerpt"), Excerpt.Kind.DIRECT_QUOTE
-        ),
+    kind = column(
+        "kind",
+        ChoiceWidget(Excerpt.Kind, gettext_lazy("kind of excerpt"), Excerpt.Kind.DIRECT_QUOTE),
     )
-    round = fields.Field(attribute="round", column_name="round", widget=RoundWidget())
+    round = column("round", RoundWidget())
     topics = fields.Field(attribute="topics", column_name="topics")
-    translation_en = fields.Field(
-        attribute="translation_en", column_name="translation_en", widget=TextWidget()
-    )
-    notes = fields.Field(attribute="notes", column_name="notes", widget=TextWidget())
+    translation_en = column("translation_en")
+    notes = column("notes")
 
-    columns = [
-        Column("source_url", ("رابط المصدر", "url", "الرابط"), required=False),
-        Column("outlet", ("الوسيلة", "الصحيفة"), required=False),
-        Column("source_headline", ("عنوان المصدر", "headline", "العنوان"), required=False),
-        Column("source_date", ("تاريخ المصدر", "تاريخ النشر", "date"), required=False),
-        Column("source_sha256", ("بصمة المصدر",), required=False),
-        Column("text", ("الاقتباس", "النص", "quote")),
-        Column("occurrence", ("الورود",), required=False),
-        Column("speaker", ("المتحدث", "القائل"), required=False),
-        Column("kind", ("النوع",), required=False),
-        Column("round", ("الجولة",), required=False),
-        Column("topics", ("المواضيع", "الموضوعات"), required=False),
-        Column("translation_en", ("الترجمة الإنجليزية", "translation"), required=False),
-        Column("notes", ("ملاحظات",), required=False),
-    ]
+    columns = EXCERPT_COLUMNS
     compared = (
         "text",
         "occurrence",
@@ -1432,21 +1389,7 @@ class ExcerptResource(SheetResource):
 
     class Meta:
         model = Excerpt
-        fields = (
-            "source_url",
-            "outlet",
-            "source_headline",
-            "source_date",
-            "source_sha256",
-            "text",
-            "occurrence",
-            "speaker",
-            "kind",
-            "round",
-            "topics",
-            "translation_en",
-            "notes",
-        )
+        fields = names(EXCERPT_COLUMNS)
         export_order = fields
 
     def load(self, rows):
