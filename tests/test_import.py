@@ -117,31 +117,6 @@ def test_one_bad_row_and_nothing_is_written_every_error_at_once(venues):
     assert snapshot() == before
 
 
-@pytest.mark.parametrize(
-    ("name", "message"),
-    [
-        ("bad_rounds_duplicate_keys.csv", "row 4: the same entry as row 2 (round-1)."),
-        ("bad_rounds_unknown_kind.csv", "“conference” is not a kind of meeting"),
-        ("bad_empty.csv", "The file is empty."),
-        ("bad_not_a_workbook.xlsx", "not an Excel workbook"),
-        ("bad_unknown_and_missing_headers.csv", "this column is missing"),
-        ("bad_formula_cell.xlsx", "this cell holds a formula"),
-        ("bad_rounds_end_before_start.csv", "row 2, column “end_date”: The end date cannot be"),
-        ("bad_rounds_missing_name.csv", "row 3, column “name_ar”"),
-        ("bad_rounds_number_not_a_number.csv", "“الأولى” is not a number"),
-        ("bad_rounds_round_without_number.csv", "A numbered round needs its number."),
-    ],
-)
-def test_malformed_files_leave_the_database_as_it_was(venues, name, message):
-    run(REFERENCE)
-    before = snapshot()
-    out = StringIO()
-    with pytest.raises(CommandError):
-        call_command("import_sheet", "rounds", str(DATA / name), stdout=out, stderr=out)
-    assert message in out.getvalue()
-    assert snapshot() == before
-
-
 def test_dry_run_reports_and_writes_nothing(venues):
     before = snapshot()
     output = run(REFERENCE, "--dry-run")
