@@ -36,28 +36,50 @@ PLAIN_TYPES = {
 BATCH = 1000
 
 
-def _value(field: models.Field, value):
-    if isinstance(value, enum.Enum):
-        value = value.value  # TextChoices members, stored by value
+def _preparer(field: models.Field):
+    """How a column's values are made ready for COPY, decided once per column."""
     if field.get_internal_type() in PLAIN_TYPES:
-        return value
-    return field.get_db_prep_save(value, connection)
+        # TextChoices members are stored by their value.
+        return lambda value: value.value if isinstance(value, enum.Enum) else value
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """Take `count` keys from the table's sequence, so that rows can be copied with them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return [key for (key,) in cursor.fetchall()]
 
 
 def insert_rows(
-    model: type[models.Model], attnames: Sequence[str], rows: Iterable[Sequence]
-) -> None:
-    """Insert raw rows given as values of `attnames` ("source_id", not "source")."""
-    fields = [next(f for f in model._meta.concrete_fields if f.attname == n) for n in attnames]
+    model: type[models.Model],
+    attnames: Sequence[str],
+    rows: Iterable[Sequence],
+    return_ids: bool = False,
+) -> list[int]:
+    """Insert raw rows given as values of `attnames` ("source_id", not "source"); with
+    `return_ids`, the primary keys the rows were given, in order."""
     if connection.vendor != "postgresql":
-        objects = (model(**dict(zip(attnames, row, strict=True))) for row in rows)
+        objects = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
         model.objects.bulk_create(objects, batch_size=BATCH)
-        return
+        return [o.pk for o in objects] if return_ids else []
+    ids: list[int] = []
+    if return_ids:
+        rows = list(rows)
+        ids = _reserve_ids(model, len(rows))
+        attnames = [model._meta.pk.attname, *attnames]
+        rows = ([key, *row] for key, row in zip(ids, rows, strict=True))
+    fields = [next(f for f in model._meta.concrete_fields if f.attname == n) for n in attnames]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
+    preparers = [_preparer(f) for f in fields]
     with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([_value(f, v) for f, v in zip(fields, row, strict=True)])
+            copy.write_row([prepare(v) for prepare, v in zip(preparers, row, strict=True)])
+    return ids
 
 
 def insert(objects: list[models.Model]) -> None:
@@ -65,38 +87,27 @@ def insert(objects: list[models.Model]) -> None:
     if not objects:
         return
     model = type(objects[0])
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objects, batch_size=BATCH)
-        return
-    pk = model._meta.pk
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [model._meta.db_table, pk.column, len(objects)],
-        )
-        for instance, (key,) in zip(objects, cursor.fetchall(), strict=True):
-            instance.pk = key
-    fields = model._meta.concrete_fields
-    insert_rows(
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    ids = insert_rows(
         model,
         [f.attname for f in fields],
         ([getattr(instance, f.attname) for f in fields] for instance in objects),
+        return_ids=True,
     )
-    for instance in objects:
+    for instance, key in zip(objects, ids, strict=True):
+        instance.pk = key
         instance._state.adding = False
         instance._state.db = connection.alias
 
 
 def insert_history(
     objects: list[models.Model], user_id: int | None, reason: str, kind: str = "+"
-) -> None:
-    """django-simple-history's records of newly created objects ("+"), written in bulk.
-
-    The same rows as `bulk_history_create` would write, without building a historical model
-    instance for each.
-    """
+) -> dict[int, int]:
+    """django-simple-history's records of newly created objects ("+"), written in bulk: the
+    same rows as `bulk_history_create` writes, without a model instance for each. Returns each
+    object's historical record id."""
     if not objects:
-        return
+        return {}
     historical = type(objects[0]).history.model
     extra = {
         "history_date": timezone.now(),
@@ -105,11 +116,39 @@ def insert_history(
         "history_type": kind,
     }
     fields = [f for f in historical._meta.concrete_fields if not f.primary_key]
-    insert_rows(
+    ids = insert_rows(
         historical,
         [f.attname for f in fields],
         (
             [extra[f.attname] if f.attname in extra else getattr(o, f.attname) for f in fields]
             for o in objects
         ),
+        return_ids=True,
     )
+    return {o.pk: key for o, key in zip(objects, ids, strict=True)}
+
+
+def insert_m2m_history(
+    model: type[models.Model],
+    records: dict[int, int],
+    links: dict[str, list[tuple[int, int, int]]],
+) -> None:
+    """The many-to-many part of new historical records (an excerpt's topics), as
+    django-simple-history writes it on a save: a copy of each through row under the record.
+    `records` maps each object to its record; `links` gives, per field, the through rows
+    written (through id, object id, target id)."""
+    historical = model.history.model
+    for field in getattr(historical, "_history_m2m_fields", []):
+        through = field.remote_field.through
+        copies = next(
+            rel.related_model
+            for rel in historical._meta.related_objects
+            if rel.field.name == "history"
+            and rel.related_model._meta.model_name.endswith(f"_{field.name}")
+        )
+        owner, target = f"{field.m2m_field_name()}_id", f"{field.m2m_reverse_field_name()}_id"
+        insert_rows(
+            copies,
+            [through._meta.pk.attname, owner, target, "history_id"],
+            ([key, obj, other, records[obj]] for key, obj, other in links.get(field.name, [])),
+        )

@@ -501,18 +501,22 @@ class SheetResource(resources.ModelResource):
             public_record_changed()  # registry names show on public pages
 
     def create(self, planned: list[Planned]) -> None:
-        self.insert(planned)
-        self.save_related(planned)
+        records = self.insert(planned)
+        links = self.save_related(planned)
+        if records:
+            bulk.insert_m2m_history(self._meta.model, records, links)
 
-    def insert(self, planned: list[Planned]) -> None:
+    def insert(self, planned: list[Planned]) -> dict[int, int]:
+        """Write new entries and their first historical records; return the records' ids."""
         objects = [p.instance for p in planned]
         if self.reviewed:
             for entry in objects:
                 entry.record_change(self.user)
         bulk.insert(objects)
-        if hasattr(self._meta.model, "history"):
-            user = self._history_user()
-            bulk.insert_history(objects, user.pk if user else None, self._history_reason())
+        if not hasattr(self._meta.model, "history"):
+            return {}
+        user = self._history_user()
+        return bulk.insert_history(objects, user.pk if user else None, self._history_reason())
 
     def update(self, planned: list[Planned]) -> None:
         model = self._meta.model
@@ -543,8 +547,12 @@ class SheetResource(resources.ModelResource):
         extra = ("changed_by", "changed_at", "version") if self.reviewed else ()
         return [*self.compared_here, *self.derived, *extra]
 
-    def save_related(self, planned: list[Planned], replace: bool = False) -> None:
-        """Many-to-many values, once the entries have their keys."""
+    def save_related(
+        self, planned: list[Planned], replace: bool = False
+    ) -> dict[str, list[tuple[int, int, int]]]:
+        """Many-to-many values, once the entries have their keys. Returns, per field, the
+        rows written (their id, the entry's, the related entry's), for the history."""
+        links = {}
         for name in self.related_fields:
             descriptor = getattr(self._meta.model, name, None)
             if not hasattr(descriptor, "through"):
@@ -555,15 +563,14 @@ class SheetResource(resources.ModelResource):
             rows = [p for p in planned if name in p.related]
             if replace:
                 through.objects.filter(**{f"{source}__in": [p.instance.pk for p in rows]}).delete()
-            bulk.insert_rows(
-                through,
-                [f"{source}_id", f"{target}_id"],
-                (
-                    (p.instance.pk, self._pk(item))
-                    for p in rows
-                    for item in dict.fromkeys(p.related[name])
-                ),
-            )
+            pairs = [
+                (p.instance.pk, self._pk(item))
+                for p in rows
+                for item in dict.fromkeys(p.related[name])
+            ]
+            ids = bulk.insert_rows(through, [f"{source}_id", f"{target}_id"], pairs, True)
+            links[name] = [(key, *pair) for key, pair in zip(ids, pairs, strict=True)]
+        return links
 
     @staticmethod
     def _pk(item) -> int:
@@ -1164,6 +1171,7 @@ class RoundResource(SheetResource):
             for p in rows
             for role, actor in p.related["participants"]
         )
+        return {}  # a meeting's history does not follow its participants
 
     def dehydrate_participants(self, meeting):
         return "; ".join(f"{p.role}: {p.actor.slug}" for p in meeting.participations.all())
