@@ -35,7 +35,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "astana_cms.settings")
 os.environ.setdefault("IMPORT_MAX_BYTES", str(1024 * 1024 * 1024))
 os.environ.setdefault("IMPORT_MAX_ROWS", "1000000")
 
-import django  # noqa: E402  (after the settings module is named)
+from scratch import recreate_database  # noqa: E402  (after the settings module is named)
 
 LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
 HAMZA_WORDS = ["أستانة", "الأطراف", "إدلب", "أكد", "الإرهاب", "أنقرة", "الأمم"]
@@ -61,20 +61,9 @@ def typed(passage: str) -> str:
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        raise SystemExit("Set DATABASE_URL to a scratch PostgreSQL database (it is recreated).")
-    import psycopg
-
-    admin_url, name = url.rsplit("/", 1)
-    with psycopg.connect(admin_url + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    django.setup()
-    from django.core.management import call_command
+    recreate_database()
     from django.db import connection, transaction
 
-    call_command("migrate", verbosity=0)
     from rounds.models import Actor, ActorAlias, Round, Venue
     from statements.models import Excerpt, Outlet, Source, Topic
 

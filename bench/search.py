@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "astana_cms.settings")
 
-import django
+from scratch import recreate_database
 
 WORDS = (
     "الدول الضامنة تؤكد التزامها بسيادة سوريا ووحدة أراضيها ومواصلة الجهود لمكافحة الإرهاب "
@@ -62,20 +62,9 @@ def timed(fn, repeat: int = 5) -> float:
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        raise SystemExit("Set DATABASE_URL to a scratch PostgreSQL database (it is recreated).")
-    import psycopg
-
-    admin_url, name = url.rsplit("/", 1)
-    with psycopg.connect(admin_url + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    django.setup()
-    from django.core.management import call_command
+    recreate_database()
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
     from astana_cms.editorial.models import State
     from rounds.models import Actor, Round, Venue
     from statements import search
