@@ -414,3 +414,13 @@ def test_participants_of_a_meeting(demo):
     )
     report = import_file("rounds", bad, "p.csv")
     assert "write each participant as role: name" in str(report.problems[0])
+
+
+def test_the_command_speaks_the_sites_language(demo):
+    out, err = StringIO(), StringIO()
+    with translation.override("ar"):
+        call_command(
+            "import_sheet", "excerpts", str(DATA / "excerpts_new.csv"), stdout=out, stderr=err
+        )
+    assert "فحص" in err.getvalue() and "checking" not in err.getvalue()
+    assert "1 جديد" in out.getvalue()

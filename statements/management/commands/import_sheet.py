@@ -9,8 +9,9 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
-from statements.importing import IMPORTS, NEW, UNCHANGED, import_file
+from statements.importing import IMPORTS, NEW, OUTCOMES, UNCHANGED, import_file
 
 BAR_WIDTH = 30
 
@@ -50,9 +51,12 @@ class Command(BaseCommand):
         quiet = (NEW, UNCHANGED) if options["verbosity"] < 2 else ()
         for number, outcome, message in report.rows:
             if outcome not in quiet:
-                self.stdout.write(f"row {number}: {outcome}{': ' + message if message else ''}")
+                where = _("row %(row)d") % {"row": number}
+                self.stdout.write(
+                    f"{where}: {OUTCOMES[outcome]}{': ' + message if message else ''}"
+                )
         for problem in report.problems:
-            self.stderr.write(f"error {problem}")
+            self.stderr.write(self.style.ERROR(str(problem)))
         self.stdout.write(report.summary())
         if options["verbosity"] > 1:
             self.stdout.write(f"{len(report.rows)} rows in {time.monotonic() - started:.1f} s")
@@ -63,7 +67,7 @@ class Command(BaseCommand):
         """One line, redrawn: which phase, how far, in rows."""
         share = done / total if total else 1
         filled = int(share * BAR_WIDTH)
-        label = {"check": "checking", "write": "writing"}.get(phase, phase)
+        label = {"check": _("checking"), "write": _("writing")}.get(phase, phase)
         bar = "#" * filled + "." * (BAR_WIDTH - filled)
         self.stderr.write(f"\r{label:9} [{bar}] {share:4.0%} {done}/{total}", ending="")
         self.stderr.flush()
