@@ -17,6 +17,7 @@ each quote in its (cached) source, and writes in bulk, in one transaction:
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
@@ -32,7 +33,7 @@ from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
 from simple_history.utils import bulk_update_with_history
 
 from astana_cms import bulk
@@ -44,7 +45,7 @@ from rounds.models import Actor, ActorAlias, Participation, Round, Venue, VenueA
 
 from .dates import DateError, parse_date
 from .models import DERIVED_ANCHOR_FIELDS, Excerpt, Outlet, Source, Topic
-from .resources import safe_cell
+from .resources import FormulaSafeResource, topic_slugs
 from .spreadsheets import Column, Problem, SheetError, read_sheet
 
 NEW, UPDATED, UNCHANGED, CONFLICT, ERROR = "new", "updated", "unchanged", "conflict", "error"
@@ -173,10 +174,6 @@ class ListWidget(TextWidget):
         return "; ".join(value or [])
 
 
-def display_name(entity) -> str:
-    return getattr(entity, "name_en", "") or getattr(entity, "name_ar", "") or str(entity)
-
-
 class NameWidget(widgets.Widget):
     """A registry entry named by its slug, its Arabic or English name or any alias, in any
     spelling the shared normaliser folds to the same letters. The registry is read once per
@@ -188,14 +185,12 @@ class NameWidget(widgets.Widget):
         label: str,
         spellings: Callable[[models.Model], Iterable[str]],
         many: bool = False,
-        render: Callable[[models.Model], str] = display_name,
     ) -> None:
         super().__init__()
         self.queryset = queryset
         self.label = label
         self.spellings = spellings
         self.many = many
-        self.render_one = render
         self._names: dict[str, object] | None = None
         self._memo: dict[str, object] = {}
 
@@ -207,6 +202,12 @@ class NameWidget(widgets.Widget):
                 for spelling in filter(None, self.spellings(entity)):
                     self._names.setdefault(fold(spelling), entity)
         return self._names
+
+    def listing(self) -> NameWidget:
+        """The same registry, read once, for a cell that names several entries."""
+        several = copy.copy(self)
+        several._names, several._memo, several.many = self.names, {}, True
+        return several
 
     def add(self, spelling: str, entity) -> None:
         """Make a name known for this import (an entry another row of the file creates)."""
@@ -237,11 +238,6 @@ class NameWidget(widgets.Widget):
             return [self.find(name) for name in _split(value)]
         text = str(value or "").strip()
         return self.find(text) if text else None
-
-    def render(self, value, obj=None, **kwargs):
-        if self.many:
-            return "; ".join(self.render_one(entity) for entity in value.all())
-        return self.render_one(value) if value else ""
 
 
 def registry_spellings(entity) -> list[str]:
@@ -344,7 +340,7 @@ class Planned:
     note: str = ""
 
 
-class SheetResource(resources.ModelResource):
+class SheetResource(FormulaSafeResource):
     """One kind of entry as a spreadsheet: its columns (`columns`, headers in English or
     Arabic), how a row names an existing entry (`key`), and what counts as a change
     (`compared` fields and `related` values)."""
@@ -366,6 +362,7 @@ class SheetResource(resources.ModelResource):
 
     # -- reading rows --
 
+    @cached_property
     def columns_read(self) -> list[fields.Field]:
         """The fields a row sets directly (the others are read by `complete`)."""
         return [f for f in self.fields.values() if f.attribute and not f.readonly]
@@ -380,7 +377,7 @@ class SheetResource(resources.ModelResource):
     def build(self, number: int, row: dict, problems: list[Problem]) -> Planned:
         instance = self._meta.model()
         planned = Planned(number, instance)
-        for column in self.columns_read():
+        for column in self.columns_read:
             if column.column_name not in row:
                 # An optional column the file does not have: a new entry takes the default.
                 default = getattr(column.widget, "default", None)
@@ -400,7 +397,7 @@ class SheetResource(resources.ModelResource):
         if not problems:
             try:
                 instance.full_clean(
-                    exclude=self.unvalidated(), validate_unique=False, validate_constraints=False
+                    exclude=self.unvalidated, validate_unique=False, validate_constraints=False
                 )
             except ValidationError as error:
                 for name, messages in error.message_dict.items():
@@ -413,17 +410,16 @@ class SheetResource(resources.ModelResource):
     def complete(self, planned: Planned, row: dict, problems: list[Problem]) -> None:
         """Fill in what the columns alone do not give (derived keys, references, anchors)."""
 
+    @cached_property
     def unvalidated(self) -> list[str]:
         """Model fields not checked per row: relations (looked up already) and what no column
         sets. Checking a relation would cost a query per row."""
-        if not hasattr(self, "_unvalidated"):
-            imported = {f.attribute for f in self.columns_read()}
-            self._unvalidated = [
-                f.name
-                for f in self._meta.model._meta.concrete_fields
-                if f.is_relation or f.name not in imported
-            ]
-        return self._unvalidated
+        imported = {f.attribute for f in self.columns_read}
+        return [
+            f.name
+            for f in self._meta.model._meta.concrete_fields
+            if f.is_relation or f.name not in imported
+        ]
 
     def column_of(self, attribute: str) -> str | None:
         for column in self.fields.values():
@@ -452,7 +448,8 @@ class SheetResource(resources.ModelResource):
 
     def given(self, columns: Iterable[str]) -> None:
         """Note which columns the file has: a column it lacks is left as it is, not emptied."""
-        absent = {f.attribute for f in self.columns_read() if f.column_name not in set(columns)}
+        present = set(columns)
+        absent = {f.attribute for f in self.columns_read if f.column_name not in present}
         self.compared_here = tuple(
             name for name in self.compared if name.removesuffix("_id") not in absent
         )
@@ -587,9 +584,6 @@ class SheetResource(resources.ModelResource):
     def export_queryset(self, queryset: models.QuerySet) -> models.QuerySet:
         """The related rows an export reads, loaded with the queryset."""
         return queryset
-
-    def export_field(self, field, instance, **kwargs):
-        return safe_cell(super().export_field(field, instance, **kwargs))
 
 
 @dataclass
@@ -777,11 +771,8 @@ class RegistryResource(SheetResource):
 
     def complete(self, planned, row, problems):
         instance = planned.instance
-        matches = {
-            self.registry.names[fold(s)]
-            for s in self.row_spellings(planned)
-            if s and fold(s) in self.registry.names
-        }
+        names = self.registry.names
+        matches = {names.get(fold(s)) for s in self.row_spellings(planned) if s} - {None}
         if len(matches) > 1:
             problems.append(
                 Problem(
@@ -856,6 +847,9 @@ class RegistryResource(SheetResource):
         super().create(planned)
         self.save_aliases(planned)
 
+    def dehydrate_aliases(self, entry):
+        return "; ".join(alias.name for alias in entry.aliases.all())
+
     def save_aliases(self, planned: list[Planned]) -> None:
         if not self.alias_model:
             return
@@ -896,9 +890,6 @@ class VenueResource(RegistryResource):
 
     def export_queryset(self, queryset):
         return queryset.prefetch_related("aliases")
-
-    def dehydrate_aliases(self, venue):
-        return "; ".join(alias.name for alias in venue.aliases.all())
 
 
 ACTOR_COLUMNS = [
@@ -945,10 +936,11 @@ class ActorResource(RegistryResource):
 
     def load(self, rows):
         super().load(rows)
-        actors = Actor.objects.prefetch_related("aliases")
-        label = _("actor")
-        self.fields["affiliation"].widget = NameWidget(actors, label, registry_spellings)
-        self.fields["members"].widget = NameWidget(actors, label, registry_spellings, many=True)
+        actors = NameWidget(
+            Actor.objects.prefetch_related("aliases"), _("actor"), registry_spellings
+        )
+        self.fields["affiliation"].widget = actors
+        self.fields["members"].widget = actors.listing()
         # A person's state, or a group's members, may be new in this same file.
         self.pending: dict[int, Pending] = {}
         for number, row in rows:
@@ -962,8 +954,7 @@ class ActorResource(RegistryResource):
             if names and not any(fold(n) in self.registry.names for n in names):
                 pending = self.pending[number] = Pending(number, names[0])
                 for name in names:
-                    self.fields["affiliation"].widget.add(name, pending)
-                    self.fields["members"].widget.add(name, pending)
+                    actors.add(name, pending)  # the members column reads the same names
 
     def complete(self, planned, row, problems):
         super().complete(planned, row, problems)
@@ -1005,9 +996,6 @@ class ActorResource(RegistryResource):
 
     def dehydrate_members(self, actor):
         return "; ".join(member.slug for member in actor.members.all())
-
-    def dehydrate_aliases(self, actor):
-        return "; ".join(alias.name for alias in actor.aliases.all())
 
     def export_queryset(self, queryset):
         return queryset.select_related("affiliation").prefetch_related("members", "aliases")
@@ -1404,7 +1392,7 @@ class ExcerptResource(SheetResource):
         actors = Actor.objects.prefetch_related("aliases")
         self.fields["speaker"].widget = NameWidget(actors, _("speaker"), registry_spellings)
         self.fields["topics"].widget = NameWidget(
-            Topic.objects.all(), _("topic"), registry_spellings, many=True, render=lambda t: t.slug
+            Topic.objects.all(), _("topic"), registry_spellings, many=True
         )
         self.outlets = NameWidget(Outlet.objects.all(), _("outlet"), outlet_spellings)
         self.dates = DateWidget()
@@ -1533,7 +1521,7 @@ class ExcerptResource(SheetResource):
         return excerpt.speaker.slug if excerpt.speaker else ""
 
     def dehydrate_topics(self, excerpt):
-        return "; ".join(topic.slug for topic in excerpt.topics.all())
+        return topic_slugs(excerpt)
 
 
 # In the order a new database takes them: what a row refers to must exist before it.

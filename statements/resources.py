@@ -24,7 +24,19 @@ def safe_cell(value):
     return value
 
 
-class PublishedExcerptResource(resources.ModelResource):
+class FormulaSafeResource(resources.ModelResource):
+    """A resource whose every exported cell is safe to open in a spreadsheet program."""
+
+    def export_field(self, field, instance, **kwargs):
+        return safe_cell(super().export_field(field, instance, **kwargs))
+
+
+def topic_slugs(excerpt: Excerpt) -> str:
+    """An excerpt's topics in one cell, as every export and import writes them."""
+    return "; ".join(topic.slug for topic in excerpt.topics.all())
+
+
+class PublishedExcerptResource(FormulaSafeResource):
     permalink = fields.Field(column_name="permalink")
     speaker_ar = fields.Field(attribute="speaker__name_ar", column_name="speaker_ar")
     speaker_en = fields.Field(attribute="speaker__name_en", column_name="speaker_en")
@@ -103,13 +115,10 @@ class PublishedExcerptResource(resources.ModelResource):
         return self.request.build_absolute_uri(path) if self.request else path
 
     def dehydrate_topics(self, excerpt: Excerpt) -> str:
-        return "; ".join(topic.slug for topic in excerpt.topics.all())
+        return topic_slugs(excerpt)
 
     def dehydrate_original_passage_url(self, excerpt: Excerpt) -> str:
         return text_fragment_url(excerpt.source.url or "", excerpt.quote_exact)
 
     def dehydrate_corrections(self, excerpt: Excerpt) -> str:
         return " | ".join(self._corrections.get(excerpt.pk, []))
-
-    def export_field(self, field, instance, **kwargs):
-        return safe_cell(super().export_field(field, instance, **kwargs))
