@@ -6,6 +6,7 @@ from astana_cms.editorial.admin import (
     EDITORIAL_FIELDSET,
     READONLY_EDITORIAL_FIELDS,
     EditorialAdmin,
+    ReviewedParentInline,
 )
 
 from .models import Actor, ActorAlias, Participation, Round, Venue, VenueAlias
@@ -54,7 +55,7 @@ class ActorAdmin(admin.ModelAdmin):
         return "، ".join(alias.name for alias in obj.aliases.all())
 
 
-class ParticipationInline(admin.TabularInline):
+class ParticipationInline(ReviewedParentInline, admin.TabularInline):
     model = Participation
     extra = 1
     autocomplete_fields = ("actor",)

@@ -160,6 +160,9 @@ class Round(Bilingual, EditorialEntry):
     )
     history = HistoricalRecords(excluded_fields=HISTORY_EXCLUDED_FIELDS)
 
+    # Who took part is part of the public record of a meeting: corrected like its dates.
+    REVIEWED_RELATIONS = ("participations",)
+
     class Meta:
         ordering = ["start_date"]
         verbose_name = _("round")
@@ -188,6 +191,27 @@ class Round(Bilingual, EditorialEntry):
             errors["number"] = _("Only numbered rounds have a number.")
         if errors:
             raise ValidationError(errors)
+
+    def relation_value(self, name: str, rows) -> list[list]:
+        if name != "participations":
+            return super().relation_value(name, rows)
+        return sorted([row.actor_id, row.role] for row in rows)
+
+    def describe_relation(self, name: str, value) -> str:
+        if name != "participations":
+            return super().describe_relation(name, value)
+        actors = Actor.objects.in_bulk([actor for actor, _role in value])
+        roles = dict(Participation.Role.choices)
+        return "; ".join(f"{actors[actor]} ({roles.get(role, role)})" for actor, role in value)
+
+    def set_related_value(self, name: str, value) -> None:
+        if name != "participations":
+            return super().set_related_value(name, value)
+        self.participations.all().delete()
+        Participation.objects.bulk_create(
+            Participation(round=self, actor_id=actor, role=role) for actor, role in value
+        )
+        return None
 
     @property
     def venue_name(self) -> str:

@@ -1,24 +1,33 @@
+import difflib
 import itertools
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from astana_cms.editorial import workflow
 from astana_cms.editorial.admin import (
     EDITORIAL_FIELDSET,
     READONLY_EDITORIAL_FIELDS,
     EditorialAdmin,
-    EditorialInlineForm,
+    EditorialForm,
 )
 from rounds.admin import ActorAdmin, RoundAdmin, VenueAdmin
 from rounds.models import Actor, Round, Venue
 
 from .admin_import import SpreadsheetImportMixin
-from .models import Excerpt, Outlet, Source, Topic
-from .provenance import Capture
+from .models import Excerpt, Outlet, Source, Topic, sha256_of
+from .provenance import Capture, locate
 
 ADMIN_CONTEXT = 600  # editors see more of the paragraph than readers do
 
@@ -73,6 +82,17 @@ def passage_in_context(excerpt: Excerpt) -> SafeString:
         facts,
         problem,
     )
+
+
+def text_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """The lines a new capture removes ("-") and adds ("+"), with one line of context."""
+    lines = []
+    for line in difflib.unified_diff(old.split("\n"), new.split("\n"), n=1, lineterm=""):
+        if line.startswith(("---", "+++")):
+            continue
+        kind = {"-": "removed", "+": "added", "@": "gap"}.get(line[:1], "context")
+        lines.append((kind, "…" if kind == "gap" else line[1:]))
+    return lines
 
 
 def capture_with_excerpts(source: Source) -> SafeString:
@@ -141,14 +161,91 @@ class TopicAdmin(SpreadsheetImportMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name_en",)}
 
 
-class ExcerptInline(admin.StackedInline):
+class ExcerptInline(admin.TabularInline):
+    """A source's excerpts, listed: each is an entry of its own, edited on its own page where
+    the workflow, its version and its corrections apply."""
+
     model = Excerpt
-    form = EditorialInlineForm
     extra = 0
-    fields = ("text", "occurrence", ("speaker", "kind", "round"), "topics", "state")
-    readonly_fields = ("state",)
-    autocomplete_fields = ("speaker", "round", "topics")
+    fields = ("text", "speaker", "round", "state")
+    readonly_fields = fields
     show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class SourceForm(EditorialForm):
+    def clean_text(self) -> str:
+        # A textarea sends CRLF line ends whatever the pasted text had; a new capture is
+        # stored with the LF ends every other capture has. (A saved capture is read-only.)
+        return (self.cleaned_data.get("text") or "").replace("\r\n", "\n")
+
+
+class RecaptureForm(forms.Form):
+    text = forms.CharField(
+        label=_("New captured text"),
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 12, "dir": "auto"}),
+        help_text=_("The article exactly as captured now, boilerplate and all."),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
+        help_text=_(
+            "Why the source is captured again. Required, and public, once it is published."
+        ),
+    )
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+    previewed_sha256 = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"].replace("\r\n", "\n")
+        if not text.strip():
+            raise forms.ValidationError(_("The captured text is empty."))
+        return text
+
+
+class ExcerptForm(EditorialForm):
+    """The quote is found in its source before anything is saved: what will be stored is the
+    source's own words, and the editor sees them first."""
+
+    def clean(self) -> dict:
+        data = super().clean()
+        source, typed = data.get("source"), data.get("text")
+        if not source or not typed or self.errors:
+            return data
+        typed = typed.replace("\r\n", "\n")
+        found = locate(typed, source.text, data.get("occurrence") or 1)
+        if not found.found:
+            message = _("The quote is not in its source: %(why)s") % {"why": found.problem}
+            if found.closest:
+                message += " " + _("The closest passage reads: “%(passage)s”.") % {
+                    "passage": found.closest
+                }
+            self.add_error("text", message)
+            return data
+        words = source.text[found.start : found.end]
+        if words != typed and ("text" in self.changed_data or self.instance.pk is None):
+            # Show the source's spelling in the field and ask for a second look.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("text")] = words
+            self.add_error(
+                "text",
+                _(
+                    "The source writes this passage as shown now, in its own spelling: that is "
+                    "what will be stored and published. Check it and save again."
+                ),
+            )
+        data["text"] = words
+        return data
 
 
 @admin.register(Source)
@@ -182,23 +279,80 @@ class SourceAdmin(SpreadsheetImportMixin, EditorialAdmin):
     def excerpt_count(self, obj: Source) -> int:
         return obj.excerpt_total
 
-    def save_model(self, request, obj, form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if change and "text" in form.changed_data:
-            report = obj.reanchor_excerpts(request.user)
-            self.message_user(
-                request,
-                gettext(
-                    "New capture: %(kept)d excerpt(s) in place, %(moved)d found again "
-                    "elsewhere, %(broken)d whose passage is gone."
-                )
-                % {
-                    "kept": len(report.kept),
-                    "moved": len(report.moved),
-                    "broken": len(report.broken),
-                },
-                messages.WARNING if report.broken else messages.SUCCESS,
+    form = SourceForm
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/recapture/",
+                self.admin_site.admin_view(self.recapture_view),
+                name=f"{opts.app_label}_{opts.model_name}_recapture",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and self.has_change_permission(request, obj):
+            context["recapture_url"] = reverse("admin:statements_source_recapture", args=[obj.pk])
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def recapture_view(self, request, object_id: str):
+        """A new capture of the source: its diff and what it does to each excerpt are shown
+        first; only a confirmation of exactly that text saves it."""
+        source = self.get_object(request, unquote(object_id))
+        if source is None:
+            raise Http404
+        if not self.has_change_permission(request, source):
+            raise PermissionDenied
+        change_url = reverse("admin:statements_source_change", args=[source.pk])
+        form = RecaptureForm(
+            request.POST or None, initial={"expected_version": source.version, "text": source.text}
+        )
+        preview = None
+        if request.method == "POST" and form.is_valid():
+            text = form.cleaned_data["text"]
+            digest = sha256_of(text)
+            source.version = form.cleaned_data["expected_version"]
+            if request.POST.get("confirm") and form.cleaned_data["previewed_sha256"] == digest:
+                try:
+                    report = source.recapture(text, request.user, form.cleaned_data["note"])
+                except workflow.TransitionRefused as refused:
+                    messages.error(request, refused.message)
+                else:
+                    self.message_user(
+                        request,
+                        gettext(
+                            "New capture saved: %(kept)d excerpt(s) in place, %(moved)d found "
+                            "again elsewhere, %(changed)d in other words, %(broken)d whose "
+                            "passage is gone."
+                        )
+                        % {
+                            "kept": len(report.kept),
+                            "moved": len(report.moved),
+                            "changed": len(report.changed),
+                            "broken": len(report.broken),
+                        },
+                        messages.WARNING if report.broken or report.changed else messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(change_url)
+            with transaction.atomic():
+                preview = source.recapture_plan(text)
+            form = RecaptureForm(
+                initial={**form.cleaned_data, "previewed_sha256": digest},
             )
+            preview.diff = text_diff(source.text, text)
+            preview.sha256 = digest
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Recapture"),
+            "opts": self.model._meta,
+            "object": source,
+            "change_url": change_url,
+            "form": form,
+            "preview": preview,
+        }
+        return TemplateResponse(request, "admin/statements/recapture.html", context)
 
     @admin.display(description=_("captured text"))
     def highlighted_capture(self, obj: Source) -> SafeString:
@@ -210,6 +364,7 @@ class SourceAdmin(SpreadsheetImportMixin, EditorialAdmin):
 @admin.register(Excerpt)
 class ExcerptAdmin(SpreadsheetImportMixin, EditorialAdmin):
     import_kind = "excerpts"
+    form = ExcerptForm
     list_display = ("__str__", "speaker", "kind", "round", "source", "state")
     list_filter = (
         "state",

@@ -33,6 +33,7 @@ ARCHIVED_MODELS = [
     "statements.topic",
     "statements.source",
     "statements.excerpt",
+    "editorial.revision",
     "editorial.auditrecord",
     "rounds.historicalround",
     "statements.historicalsource",

@@ -471,7 +471,7 @@ class SheetResource(FormulaSafeResource):
     def may_update(self, planned: Planned, existing: models.Model, changed: list[str]) -> bool:
         return self.reviewed and existing.state == State.DRAFT
 
-    def conflict_note(self, existing: models.Model) -> str:
+    def conflict_note(self, existing: models.Model, changed: list[str]) -> str:
         if self.reviewed:
             return _("differs from the %(state)s entry “%(entry)s”, which is not overwritten.") % {
                 "state": existing.get_state_display(),
@@ -487,6 +487,8 @@ class SheetResource(FormulaSafeResource):
     def write(self, planned: list[Planned]) -> None:
         new = [p for p in planned if p.outcome == NEW]
         updated = [p for p in planned if p.outcome == UPDATED]
+        if self.reviewed and updated:
+            updated = self.still_drafts(updated)
         if new:
             self.create(new)
         if updated:
@@ -496,6 +498,30 @@ class SheetResource(FormulaSafeResource):
             workflow.record_imports([p.existing for p in updated], self.user, self.filename, False)
         else:
             public_record_changed()  # registry names show on public pages
+
+    def still_drafts(self, planned: list[Planned]) -> list[Planned]:
+        """Lock the drafts this import updates and keep those nobody changed since they were
+        read: one that someone edited, verified or published meanwhile becomes a conflict, and
+        nothing of its row is written."""
+        model = self._meta.model
+        now: dict[int, tuple[str, int]] = {}
+        for batch in _in_batches([p.existing.pk for p in planned]):
+            rows = model.objects.select_for_update().filter(pk__in=batch).order_by("pk")
+            now.update((pk, (state, version)) for pk, state, version in rows.values_list(
+                "pk", "state", "version"
+            ))
+        kept = []
+        for p in planned:
+            state, version = now.get(p.existing.pk, (None, None))
+            if state == State.DRAFT and version == p.existing.version:
+                kept.append(p)
+                continue
+            p.outcome = CONFLICT
+            p.note = _(
+                "“%(entry)s” was changed by someone else while the file was being imported; "
+                "it is not overwritten."
+            ) % {"entry": p.existing}
+        return kept
 
     def create(self, planned: list[Planned]) -> None:
         records = self.insert(planned)
@@ -649,6 +675,10 @@ def import_file(
     written in one transaction, or nothing if any row fails."""
     resource = IMPORTS[kind](user=user, filename=filename)
     report = ImportReport(filename, dry_run)
+    if resource.reviewed and (user is None or not user.is_authenticated):
+        # The importer is the entries' author: without one, anyone could verify them.
+        report.problems = [Problem(None, None, _("An import names its importer: give a user."))]
+        return report
     try:
         sheet = read_sheet(data, filename, resource.columns)
     except SheetError as error:
@@ -669,6 +699,12 @@ def import_file(
         if progress:
             progress("write", len(planned), len(planned))
         report.written = True
+        # Rows that someone else's change overtook while the file was read became conflicts.
+        outcomes = {p.number: (p.outcome, p.note) for p in planned}
+        report.rows = [
+            (number, *outcomes.get(number, (outcome, note)))
+            for number, outcome, note in report.rows
+        ]
     return report
 
 
@@ -710,7 +746,8 @@ def plan(
         elif resource.may_update(entry, entry.existing, changed):
             entry.outcome = UPDATED
         else:
-            entry.outcome, entry.note = CONFLICT, resource.conflict_note(entry.existing)
+            entry.outcome = CONFLICT
+            entry.note = resource.conflict_note(entry.existing, changed)
     # Entries are written in the file's order, whatever order they were read in.
     planned.sort(key=lambda entry: entry.number)
     problems.sort(key=lambda problem: problem.row or 0)
@@ -1307,11 +1344,17 @@ class SourceResource(SheetResource):
     def find(self, keys):
         return SourceReference.load(keys)
 
-    def update(self, planned):
-        moved = [p.existing for p in planned if p.existing.text != p.instance.text]
-        super().update(planned)
-        for source in moved:  # a new text: find each excerpt's passage again
-            source.reanchor_excerpts(self.user)
+    def may_update(self, planned, existing, changed):
+        # A capture is never overwritten: a new text is an explicit recapture in the admin.
+        return "text" not in changed and super().may_update(planned, existing, changed)
+
+    def conflict_note(self, existing, changed):
+        if "text" in changed:
+            return _(
+                "its captured text differs from that of “%(entry)s”; a capture changes only by "
+                "a recapture in the admin, which shows what it moves."
+            ) % {"entry": existing}
+        return super().conflict_note(existing, changed)
 
     def export_queryset(self, queryset):
         return queryset.select_related("outlet")

@@ -69,11 +69,22 @@ class Topic(Bilingual):
 
 @dataclass
 class RecaptureReport:
-    """What re-anchoring after a recapture did to a source's excerpts."""
+    """What a new capture does to a source's excerpts: each with where it is found again."""
 
-    kept: list[Excerpt] = field(default_factory=list)
-    moved: list[Excerpt] = field(default_factory=list)
-    broken: list[Excerpt] = field(default_factory=list)
+    text: str = ""
+    kept: list[tuple[Excerpt, Anchor]] = field(default_factory=list)
+    moved: list[tuple[Excerpt, Anchor]] = field(default_factory=list)
+    changed: list[tuple[Excerpt, Anchor]] = field(default_factory=list)  # other words
+    broken: list[tuple[Excerpt, Anchor]] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> list[Excerpt]:
+        """Published excerpts whose words the new capture would change or lose."""
+        return [
+            excerpt
+            for excerpt, _found in (*self.changed, *self.broken)
+            if excerpt.state == State.PUBLISHED
+        ]
 
 
 class SourceQuerySet(EditorialQuerySet):
@@ -130,6 +141,9 @@ class Source(EditorialEntry):
 
     objects = SourceQuerySet.as_manager()
 
+    INTERNAL_FIELDS = ("notes",)
+    CAPTURE_FIELDS = ("text", "captured_at")
+
     class Meta:
         ordering = ["-published_on", "pk"]
         verbose_name = _("source")
@@ -167,42 +181,71 @@ class Source(EditorialEntry):
     def text_matches_hash(self) -> bool:
         return sha256_of(self.text) == self.text_sha256
 
+    def recapture_plan(self, text: str) -> RecaptureReport:
+        """What a new capture would do to each excerpt, saving nothing."""
+        report = RecaptureReport(text=text)
+        for excerpt in self.excerpts.select_for_update().order_by("pk"):
+            selector = excerpt.selector
+            found = reanchor(selector, text) if selector else locate(excerpt.text, text)
+            if not found.found:
+                report.broken.append((excerpt, found))
+            elif text[found.start : found.end] != excerpt.text:
+                report.changed.append((excerpt, found))
+            elif (found.start, found.end) != (excerpt.start, excerpt.end):
+                report.moved.append((excerpt, found))
+            else:
+                report.kept.append((excerpt, found))
+        return report
+
     def recapture(self, text: str, user, note: str = "") -> RecaptureReport:
         """Replace the captured text with a new capture and re-anchor every excerpt.
 
-        The change obeys the workflow like any edit (a published source is corrected by a
-        publisher with a public note; a verified one returns to draft), then each excerpt is
-        found again from its selector. One whose passage is gone is flagged: back to draft if
-        it was verified, left up and flagged for its publisher if it was published.
+        `self.version` is the version the caller saw: a stale copy is refused. The change obeys
+        the workflow like any edit (a published source is recaptured by a publisher with a
+        public note; a verified one returns to draft). It is refused if a published excerpt
+        would lose its passage or its words, since readers would then see words that nobody
+        checked: withdraw or correct those first. A draft whose passage is gone is flagged;
+        a verified excerpt whose passage moved words or vanished returns to draft.
         """
         with transaction.atomic():
-            workflow.check_edit(self, user, note)  # before the new text touches this object
+            report = self.recapture_plan(text)
+            if report.blocking:
+                raise workflow.TransitionRefused(
+                    _(
+                        "The new capture would change or lose the words of %(count)d published "
+                        "excerpt(s) (%(excerpts)s): withdraw or correct them first."
+                    )
+                    % {
+                        "count": len(report.blocking),
+                        "excerpts": ", ".join(f"#{e.pk}" for e in report.blocking),
+                    },
+                    _("published excerpts"),
+                )
             self.text = text
             self.captured_at = timezone.now()
-            workflow.save_edit(self, user, note)
-            return self.reanchor_excerpts(user)
+            workflow.save_edit(self, user, note, changed={"text", "captured_at"}, recapture=True)
+            self.apply_recapture(report, user)
+            return report
 
-    def reanchor_excerpts(self, user) -> RecaptureReport:
-        """Find every excerpt of this source again after its text changed."""
-        report = RecaptureReport()
-        for excerpt in self.excerpts.select_for_update().order_by("pk"):
+    def apply_recapture(self, report: RecaptureReport, user) -> None:
+        for excerpt, found in (*report.kept, *report.moved, *report.changed):
             excerpt.source = self
-            selector = excerpt.selector
-            found = reanchor(selector, self.text) if selector else locate(excerpt.text, self.text)
-            if found.found:
-                moved = (found.start, found.end) != (excerpt.start, excerpt.end)
-                excerpt.apply_anchor(found)
-                excerpt.occurrence = found.occurrence or 1
-                excerpt.save(update_fields={*Excerpt.ANCHOR_FIELDS, "occurrence"}, anchor=False)
-                (report.moved if moved else report.kept).append(excerpt)
-                continue
+            excerpt.apply_anchor(found)
+            excerpt.occurrence = found.occurrence or 1
+            excerpt.save(
+                update_fields={*Excerpt.ANCHOR_FIELDS, "occurrence", "text"}, anchor=False
+            )
+        for excerpt, _found in report.changed:
+            workflow.void_verification(
+                excerpt, user, _("A new capture of the source holds the passage in other words.")
+            )
+        for excerpt, found in report.broken:
+            excerpt.source = self
             excerpt.apply_anchor(found, broken=True)
             excerpt.save(update_fields=Excerpt.ANCHOR_FIELDS, anchor=False)
-            report.broken.append(excerpt)
             workflow.void_verification(
                 excerpt, user, _("A new capture of the source no longer holds the passage.")
             )
-        return report
 
     def verification_problems(self) -> list[str]:
         problems = []
@@ -341,6 +384,10 @@ class Excerpt(EditorialEntry):
 
     objects = ExcerptQuerySet.as_manager()
 
+    INTERNAL_FIELDS = ("notes",)
+    # The newsroom's translation, marked as such on the public page.
+    DIRECT_CORRECTION_FIELDS = ("translation_en",)
+
     # Saving with these fields (or all fields) re-anchors the quote in its source.
     ANCHOR_INPUTS = frozenset({"text", "source", "occurrence"})
 
@@ -422,6 +469,9 @@ class Excerpt(EditorialEntry):
         self.anchor_closest = found.closest
         self.anchor_broken = broken and not found.found
         if found.found:
+            # Verbatim by construction: what was typed only found the passage; the source's
+            # own words are what is stored and published.
+            self.text = self.source.text[found.start : found.end]
             selector = Selector.around(self.source.text, found.start, found.end)
             self.quote_exact = selector.exact
             self.quote_prefix = selector.prefix
@@ -431,6 +481,10 @@ class Excerpt(EditorialEntry):
                 self.anchor_problem = _(
                     "The passage lies in text that is not the article's own words (%(reason)s)."
                 ) % {"reason": boilerplate}
+
+    def prepare_proposal(self) -> None:
+        """A proposed correction stores the source's own words, as a save would."""
+        self.anchor()
 
     @property
     def selector(self) -> Selector | None:
@@ -464,6 +518,7 @@ class Excerpt(EditorialEntry):
             and not self.anchor_problem
             and self.source.text_matches_hash
             and self.source.text[self.start : self.end] == self.quote_exact
+            and self.text == self.quote_exact
         )
 
 

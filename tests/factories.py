@@ -5,7 +5,10 @@ import datetime
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db.models import QuerySet
 
+from astana_cms.editorial import workflow
+from astana_cms.editorial.models import State
 from rounds.models import Actor, ActorAlias, Participation, Round, Venue
 from statements.models import Excerpt, Outlet, Source, Topic
 
@@ -32,6 +35,61 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.groups.add(Group.objects.get(name=extracted))
         if create:
             self.save()
+
+
+def walk(entry, state: str):
+    """Move a new draft to `state` through the workflow, as the newsroom would: the one
+    sanctioned way for a test to have an entry in a state. An excerpt's source and round are
+    published first when it is to be published."""
+    if state == State.DRAFT:
+        return entry
+    verifier = UserFactory(username="walk-verifier", role="Verifier")
+    publisher = UserFactory(username="walk-publisher", role="Publisher")
+    workflow.verify(entry, verifier, "Checked by the test factory.")
+    if state == State.VERIFIED:
+        return entry
+    for dependency in entry.publication_dependencies():
+        if dependency.state == State.DRAFT:
+            walk(dependency, State.VERIFIED)
+    workflow.publish(entry, publisher, with_dependencies=True)
+    if state == State.WITHDRAWN:
+        workflow.withdraw(entry, publisher, "Withdrawn by the test factory.")
+    return entry
+
+
+def force_state(entry, state: str):
+    """Set a state below the workflow's guard, as a raw SQL script would: only to test what
+    the public gate does with a combination the workflow itself never produces."""
+    QuerySet.update(type(entry).objects.filter(pk=entry.pk), state=state)
+    entry.refresh_from_db()
+    return entry
+
+
+def correct(entry, note: str = "صُحّح", **values):
+    """A published entry corrected the whole way: proposed by an editor, verified by another
+    person, published with `note`. `values` are the new values, as revisions hold them."""
+    editor = UserFactory(username="walk-editor", role="Editor")
+    verifier = UserFactory(username="walk-verifier", role="Verifier")
+    publisher = UserFactory(username="walk-publisher", role="Publisher")
+    revision = workflow.propose_correction(
+        entry, editor, values, note, expected_version=entry.version
+    )
+    workflow.verify_correction(revision, verifier)
+    workflow.publish_correction(revision, publisher)
+    entry.refresh_from_db()
+    return revision
+
+
+class EditorialFactory(factory.django.DjangoModelFactory):
+    """Reviewed entries are created as drafts; `state=` walks them on through the workflow."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        state = kwargs.pop("state", State.DRAFT)
+        return walk(super()._create(model_class, *args, **kwargs), state)
 
 
 class VenueFactory(factory.django.DjangoModelFactory):
@@ -62,7 +120,7 @@ class ActorAliasFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"اسم آخر {n}")
 
 
-class RoundFactory(factory.django.DjangoModelFactory):
+class RoundFactory(EditorialFactory):
     class Meta:
         model = Round
 
@@ -103,7 +161,7 @@ class TopicFactory(factory.django.DjangoModelFactory):
     name_en = factory.Sequence(lambda n: f"Topic {n}")
 
 
-class SourceFactory(factory.django.DjangoModelFactory):
+class SourceFactory(EditorialFactory):
     class Meta:
         model = Source
 
@@ -113,7 +171,7 @@ class SourceFactory(factory.django.DjangoModelFactory):
     text = SAMPLE_TEXT
 
 
-class ExcerptFactory(factory.django.DjangoModelFactory):
+class ExcerptFactory(EditorialFactory):
     """An excerpt whose quote stands in its source's text (saving anchors it)."""
 
     class Meta:

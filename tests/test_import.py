@@ -11,10 +11,22 @@ from django.utils import translation
 from astana_cms.editorial import workflow
 from astana_cms.editorial.models import AuditRecord, State
 from rounds.models import Round, Venue, VenueAlias
-from statements.importing import import_file
+from statements import importing
 from tests.factories import ActorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+@pytest.fixture(autouse=True)
+def editor_account(db):
+    """The importer the command names with --user (the demo's editor, when it is loaded)."""
+    return UserFactory(username="editor", role="Editor")
+
+
+def import_file(kind, data, filename, user=None, **options):
+    """The engine as an editor runs it: an import always names its importer."""
+    importer = user or UserFactory(username="editor", role="Editor")
+    return importing.import_file(kind, data, filename, importer, **options)
+
 
 DATA = Path(__file__).parent / "data"
 REFERENCE = Path(settings.BASE_DIR) / "fixtures" / "astana_rounds.csv"
@@ -45,7 +57,7 @@ def snapshot() -> list:
 
 def run(path: Path, *options: str) -> str:
     out = StringIO()
-    call_command("import_sheet", "rounds", str(path), *options, stdout=out, stderr=out)
+    call_command("import_sheet", "--user", "editor", "rounds", str(path), *options, stdout=out, stderr=out)
     return out.getvalue()
 
 
@@ -104,7 +116,7 @@ def test_one_bad_row_and_nothing_is_written_every_error_at_once(venues):
     out = StringIO()
     with pytest.raises(CommandError):
         call_command(
-            "import_sheet",
+            "import_sheet", "--user", "editor",
             "rounds",
             str(DATA / "bad_rounds_date_and_venue.csv"),
             stdout=out,
@@ -124,12 +136,18 @@ def test_dry_run_reports_and_writes_nothing(venues):
     assert snapshot() == before
 
 
-def test_the_importer_is_named_when_given(venues):
+def test_the_importer_is_named_always(venues):
     UserFactory(username="desk", role="Editor")
     run(REFERENCE, "--user", "desk")
     assert AuditRecord.objects.filter(user__username="desk").count() == 23
-    with pytest.raises(CommandError, match="No user named"):
+    with pytest.raises(CommandError, match="No active user named 'nobody'"):
         run(REFERENCE, "--user", "nobody")
+    # Without an importer the entries would have no author, and anyone could verify them.
+    with pytest.raises(CommandError, match="--user"):
+        call_command("import_sheet", "rounds", str(REFERENCE), stdout=StringIO(), stderr=StringIO())
+    report = importing.import_file("rounds", REFERENCE.read_bytes(), "r.csv", user=None)
+    assert [str(p) for p in report.problems] == ["An import names its importer: give a user."]
+    assert not report.written
 
 
 class TestAdminImport:

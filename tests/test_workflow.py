@@ -17,6 +17,7 @@ from tests.factories import (
     RoundFactory,
     SourceFactory,
     UserFactory,
+    walk,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -64,9 +65,7 @@ def entry_in_state(model: str, state: str):
         entry = ExcerptFactory(
             source=SourceFactory(state=State.PUBLISHED), round=RoundFactory(state=State.PUBLISHED)
         )
-    type(entry).objects.filter(pk=entry.pk).update(state=state)
-    entry.refresh_from_db()
-    return entry
+    return walk(entry, state)
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -171,10 +170,10 @@ class TestPublication:
     def test_an_excerpt_waits_for_its_source_and_round(self):
         publisher = UserFactory(role="Publisher")
         excerpt = ExcerptFactory(source=SourceFactory(state=State.VERIFIED))
-        Excerpt.objects.filter(pk=excerpt.pk).update(state=State.VERIFIED)
+        walk(excerpt, State.VERIFIED)
         with pytest.raises(TransitionRefused, match=r"Its source .* is Verified: publish it first"):
             workflow.publish(excerpt, publisher)
-        assert not AuditRecord.objects.exists()
+        assert not AuditRecord.objects.filter(action="publish").exists()
 
     def test_or_is_published_with_them_in_the_same_action(self):
         publisher = UserFactory(role="Publisher")
@@ -182,17 +181,17 @@ class TestPublication:
         round_ = RoundFactory()
         excerpt = ExcerptFactory(source=source, round=round_)
         for entry in (source, round_, excerpt):
-            type(entry).objects.filter(pk=entry.pk).update(state=State.VERIFIED)
+            walk(entry, State.VERIFIED)
         workflow.publish(excerpt, publisher, with_dependencies=True)
         for entry in (source, round_, excerpt):
             entry.refresh_from_db()
             assert entry.state == State.PUBLISHED
-            assert AuditRecord.for_entry(entry).get().action == "publish"
+            assert AuditRecord.for_entry(entry).filter(action="publish").count() == 1
 
     def test_a_draft_source_is_not_published_along(self):
         publisher = UserFactory(role="Publisher")
         excerpt = ExcerptFactory(round=RoundFactory(state=State.PUBLISHED))
-        Excerpt.objects.filter(pk=excerpt.pk).update(state=State.VERIFIED)
+        walk(excerpt, State.VERIFIED)
         with pytest.raises(TransitionRefused, match="is Draft"):
             workflow.publish(excerpt, publisher, with_dependencies=True)
         excerpt.refresh_from_db()
@@ -230,32 +229,50 @@ class TestEdits:
         editor = UserFactory(role="Editor")
         source = entry_in_state("source", State.VERIFIED)
         source.headline = "عنوان مصحح"
-        source.record_change(editor)
-        source.save()
-        record = workflow.record_edit(source, editor)
+        record = workflow.save_edit(source, editor)
         assert source.state == State.DRAFT
         assert (record.action, record.from_state, record.to_state) == ("void", "verified", "draft")
+        assert AuditRecord.for_entry(source).filter(action="edit", user=editor).exists()
 
-    def test_editing_a_draft_leaves_no_record(self):
+    def test_editing_a_draft_records_its_author(self):
         editor = UserFactory(role="Editor")
         source = entry_in_state("source", State.DRAFT)
-        assert workflow.record_edit(source, editor) is None
+        source.headline = "عنوان آخر"
+        record = workflow.save_edit(source, editor)
+        assert (record.action, record.user, record.public) == ("edit", editor, False)
+        assert "headline" in record.note
+        assert workflow.save_edit(source, editor) is None  # nothing changed, nothing recorded
 
-    def test_a_published_entry_is_corrected_only_by_a_publisher_with_a_note(self):
+    def test_a_published_translation_is_fixed_only_by_a_publisher_with_a_note(self):
         excerpt = entry_in_state("excerpt", State.PUBLISHED)
+        excerpt.translation_en = "A fixed translation"
         with pytest.raises(TransitionRefused, match="permission to correct"):
-            workflow.check_edit(excerpt, UserFactory(role="Editor"), "تصحيح")
+            workflow.save_edit(excerpt, UserFactory(role="Editor"), "تصحيح")
         publisher = UserFactory(role="Publisher")
         with pytest.raises(TransitionRefused, match="describe the correction"):
-            workflow.check_edit(excerpt, publisher, "")
-        record = workflow.record_edit(excerpt, publisher, "صُحّح اسم المتحدث")
+            workflow.save_edit(excerpt, publisher, "")
+        record = workflow.save_edit(excerpt, publisher, "صُحّحت الترجمة")
         assert (record.action, record.public, record.to_state) == ("correct", True, "published")
         assert excerpt.state == State.PUBLISHED
+
+    def test_what_readers_see_of_a_published_entry_never_changes_in_place(self):
+        excerpt = entry_in_state("excerpt", State.PUBLISHED)
+        excerpt.kind = Excerpt.Kind.PARAPHRASE
+        with pytest.raises(TransitionRefused, match="a second person verifies"):
+            workflow.save_edit(excerpt, UserFactory(is_superuser=True), "تصحيح")
+        excerpt.refresh_from_db()
+        assert excerpt.kind == Excerpt.Kind.DIRECT_QUOTE
+
+    def test_internal_notes_of_a_published_entry_change_at_once_and_privately(self):
+        excerpt = entry_in_state("excerpt", State.PUBLISHED)
+        excerpt.notes = "راجع الترجمة لاحقاً"
+        record = workflow.save_edit(excerpt, UserFactory(role="Editor"))
+        assert (record.action, record.public) == ("internal", False)
 
     def test_a_withdrawn_entry_cannot_be_edited(self):
         excerpt = entry_in_state("excerpt", State.WITHDRAWN)
         with pytest.raises(TransitionRefused, match="withdrawn"):
-            workflow.check_edit(excerpt, UserFactory(is_superuser=True), "x")
+            workflow.check_edit(excerpt, UserFactory(is_superuser=True), {"notes"}, "x")
 
 
 class TestNoStateChangeWithoutRecord:

@@ -22,7 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import workflow
-from .models import AuditRecord, State
+from .models import UNDELETABLE_STATES, AuditRecord, Revision, State
 
 READONLY_EDITORIAL_FIELDS = (
     "state",
@@ -35,30 +35,26 @@ READONLY_EDITORIAL_FIELDS = (
 EDITORIAL_FIELDSET = (_("Editorial record"), {"fields": READONLY_EDITORIAL_FIELDS})
 
 
-class EditorialInlineForm(forms.ModelForm):
-    """Inline rows obey the workflow too: a published entry is corrected on its own page."""
+class ReviewedParentInline:
+    """An inline whose rows are part of a reviewed entry (a round's participants): editable
+    while the entry is, and saved through the entry's own edit or correction."""
 
-    def clean(self) -> dict:
-        data = super().clean()
-        instance = self.instance
-        if (
-            instance.pk is not None
-            and self.has_changed()
-            and instance.state
-            in (
-                State.PUBLISHED,
-                State.WITHDRAWN,
-            )
-        ):
-            raise ValidationError(
-                _(
-                    "This entry is %(state)s: correct it on its own page, where a note for "
-                    "readers goes with the correction."
-                ),
-                params={"state": instance.get_state_display()},
-                code="workflow",
-            )
-        return data
+    def has_add_permission(self, request, obj=None) -> bool:
+        return self._parent_editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._parent_editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._parent_editable(obj) and super().has_delete_permission(request, obj)
+
+    @staticmethod
+    def _parent_editable(obj) -> bool:
+        if obj is None:
+            return True
+        if obj.state == State.WITHDRAWN:
+            return False
+        return not (obj.state == State.PUBLISHED and workflow.open_revision(obj) is not None)
 
 
 class EditorialForm(forms.ModelForm):
@@ -75,8 +71,10 @@ class EditorialForm(forms.ModelForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
         help_text=_(
-            "This entry is published: describe the correction for readers. It is shown on the "
-            "public page with its date, and the old text stays in the history."
+            "This entry is published. A change of what readers see becomes a correction: "
+            "readers keep the published version until a verifier who is not you checks it "
+            "and a publisher publishes it with this note. A translation fix is published at "
+            "once with this note; internal notes need none."
         ),
     )
 
@@ -91,26 +89,124 @@ class EditorialForm(forms.ModelForm):
     def clean(self) -> dict:
         data = super().clean()
         entry = self.instance
-        if entry.pk is None or not self.has_changed():
+        if entry.pk is None:
             return data
         current = type(entry).objects.select_for_update().filter(pk=entry.pk).first()
         expected = data.get("expected_version")
         if current is None or expected is None or current.version != expected:
-            raise ValidationError(
-                _(
-                    "Someone else changed this entry while you were editing it. Nothing was "
-                    "saved: reload the page to see their changes, then make yours again."
-                ),
-                code="stale",
-            )
+            raise ValidationError(workflow.stale_refusal().message, code="stale")
+        changed = self.edited_fields()
+        if current.state == State.PUBLISHED:
+            changed -= set(current.reviewed_fields())  # these become a correction
         try:
-            workflow.check_edit(current, self.user, data.get("correction_note", ""))
+            workflow.check_edit(current, self.user, changed, data.get("correction_note", ""))
         except workflow.TransitionRefused as refused:
             raise ValidationError(refused.message, code="workflow") from refused
         return data
 
+    def edited_fields(self) -> set[str]:
+        return set(self.changed_data) - {"expected_version", "correction_note"}
+
     def has_changed(self) -> bool:
-        return bool(set(self.changed_data) - {"expected_version", "correction_note"})
+        return bool(self.edited_fields())
+
+
+def relation_name(formset) -> str:
+    """The entry's name for the rows an inline formset edits ("participations")."""
+    return formset.fk.remote_field.get_accessor_name()
+
+
+def proposal_value(obj, form, formsets, name: str):
+    """A reviewed field's new value, from the form and its inlines, as a revision holds it."""
+    if name in obj.REVIEWED_RELATIONS:
+        formset = next(f for f in formsets if relation_name(f) == name)
+        deleted = set(map(id, formset.deleted_forms))
+        return obj.relation_value(
+            name,
+            [
+                row.instance
+                for row in formset.forms
+                if id(row) not in deleted
+                and (row.instance.pk is not None or row.has_changed())
+                and row.cleaned_data
+            ],
+        )
+    field = obj._meta.get_field(name)
+    if field.many_to_many:
+        return sorted(item.pk for item in form.cleaned_data.get(name, []))
+    return field.value_from_object(obj)
+
+
+CORRECTION_TITLES = {
+    "verify": _("Verify the correction"),
+    "publish": _("Publish the correction"),
+    "reject": _("Reject the correction"),
+}
+CORRECTION_DONE = {
+    "verify": _("The correction is verified; a publisher can now publish it."),
+    "publish": _("The correction is published: readers see it, with its note."),
+    "reject": _("The correction is rejected; the published version stands."),
+}
+
+
+def describe_value(entry, name: str, value) -> str:
+    """A reviewed field's value as an editor reads it (names, not ids)."""
+    if name in entry.REVIEWED_RELATIONS:
+        return entry.describe_relation(name, value)
+    field = entry._meta.get_field(name)
+    if field.many_to_many:
+        names = field.related_model._default_manager.in_bulk(value)
+        return ", ".join(str(names[pk]) for pk in value if pk in names)
+    if field.is_relation:
+        target = field.related_model._default_manager.filter(pk=value).first()
+        return str(target) if target is not None else "—"
+    value = field.to_python(value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return "—" if value in (None, "") else str(value)
+
+
+def correction_context(entry, user, revision: Revision | None = None) -> dict | None:
+    """The open correction beside the live version: what changes, and what `user` may do."""
+    revision = revision or workflow.open_revision(entry)
+    if revision is None:
+        return None
+    rows = []
+    for name, value in revision.data.items():
+        live = workflow.field_value(entry, name)
+        field = entry._meta.get_field(name)
+        label = getattr(field, "verbose_name", None)  # a relation's rows have none
+        label = label or field.related_model._meta.verbose_name_plural
+        old, new = describe_value(entry, name, live), describe_value(entry, name, value)
+        if isinstance(live, str) and isinstance(value, str):
+            old, new = word_diff(old, new)
+        rows.append((label, old, new))
+    opts = entry._meta
+    actions = []
+    if revision.status == Revision.Status.PENDING and workflow.may(user, "verify", entry):
+        actions.append("verify")
+    if revision.status == Revision.Status.VERIFIED and workflow.may(user, "correct", entry):
+        actions.append("publish")
+    if (
+        workflow.may(user, "verify", entry)
+        or workflow.may(user, "correct", entry)
+        or revision.created_by_id == user.pk
+    ):
+        actions.append("reject")
+    return {
+        "revision": revision,
+        "rows": rows,
+        "actions": [
+            (
+                name,
+                CORRECTION_TITLES[name],
+                reverse(
+                    f"admin:{opts.app_label}_{opts.model_name}_correction", args=[entry.pk, name]
+                ),
+            )
+            for name in actions
+        ],
+    }
 
 
 class WordDiffContextHelper(HistoricalRecordContextHelper):
@@ -185,38 +281,104 @@ class EditorialAdmin(SimpleHistoryAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None and obj.state == State.WITHDRAWN:
+        if obj is None:
+            return fields
+        # A capture changes only by an explicit recapture.
+        fields += [name for name in self.model.CAPTURE_FIELDS if name not in fields]
+        if obj.state == State.WITHDRAWN:
             # A withdrawn entry is kept as it was.
             fields += [f.name for f in self.model._meta.fields if f.editable]
+            fields += [f.name for f in self.model._meta.many_to_many]
+        elif obj.state == State.PUBLISHED and workflow.open_revision(obj) is not None:
+            # One correction at a time: the record is read-only until it is decided.
+            fields += [n for n in obj.reviewed_fields() if n not in obj.REVIEWED_RELATIONS]
         return fields
 
+    def get_prepopulated_fields(self, request: HttpRequest, obj=None):
+        readonly = set(self.get_readonly_fields(request, obj))
+        fields = super().get_prepopulated_fields(request, obj)
+        return {name: source for name, source in fields.items() if name not in readonly}
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Readers have seen a published or withdrawn entry: it is withdrawn, never deleted.
+        if obj is not None and obj.state in UNDELETABLE_STATES:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request: HttpRequest, obj) -> None:
+        obj.delete(user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        queryset.delete(user=request.user)
+
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        # A change is saved with its inlines in save_related, through the workflow.
         if not change:
-            obj.record_change(request.user)
-            super().save_model(request, obj, form, change)
-        elif form.has_changed():
-            record = workflow.save_edit(
-                obj, request.user, form.cleaned_data.get("correction_note", "")
+            workflow.create(obj, request.user)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        if not change:
+            super().save_related(request, form, formsets, change)
+            return
+        for formset in formsets:  # what the change message reads, for formsets not saved
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        obj = form.instance
+        changed = form.edited_fields() | {
+            relation_name(formset) for formset in formsets if formset.has_changed()
+        }
+        if not changed:
+            return
+        obj.version = form.cleaned_data["expected_version"]
+        note = form.cleaned_data.get("correction_note", "")
+        try:
+            if obj.state == State.PUBLISHED:
+                self.save_published(request, obj, form, formsets, changed, note)
+                return
+
+            def write() -> None:
+                obj.save()
+                form.save_m2m()
+                for formset in formsets:
+                    self.save_formset(request, form, formset, change=True)
+
+            record = workflow.save_edit(obj, request.user, note, changed=changed, write=write)
+        except workflow.TransitionRefused as refused:
+            request.edit_refused = True
+            messages.error(request, refused.message)
+            return
+        if record is not None and record.action == AuditRecord.Action.VOID:
+            messages.warning(
+                request, gettext("The entry was verified; your edit returned it to draft.")
             )
-            if record is not None and record.action == AuditRecord.Action.VOID:
+
+    def save_published(self, request, obj, form, formsets, changed, note) -> None:
+        """What readers see becomes a correction for a second person; the rest is saved."""
+        proposal = changed & set(obj.reviewed_fields())
+        if proposal:
+            values = {name: proposal_value(obj, form, formsets, name) for name in proposal}
+            revision = workflow.propose_correction(
+                obj, request.user, values, note, expected_version=obj.version
+            )
+            if revision is not None:
                 messages.warning(
                     request,
-                    gettext("The entry was verified; your edit returned it to draft."),
+                    gettext(
+                        "Your correction waits for a verifier who is not you, then a "
+                        "publisher: readers see the published version until then."
+                    ),
                 )
+        rest = changed - proposal
+        if rest:
+            live = type(obj).objects.get(pk=obj.pk)
+            for name in rest:
+                field = obj._meta.get_field(name)
+                setattr(live, field.attname, field.value_from_object(obj))
+            workflow.save_edit(live, request.user, note, changed=rest)
 
-    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
-        # Entries edited inline (excerpts on their source) record their author and obey the
-        # same rules as on their own page.
-        edited = []
-        for inline_form in formset.forms:
-            instance = inline_form.instance
-            if inline_form.has_changed() and hasattr(instance, "record_change"):
-                instance.record_change(request.user)
-                if instance.pk is not None:
-                    edited.append(instance)
-        super().save_formset(request, form, formset, change)
-        for instance in edited:
-            workflow.record_edit(instance, request.user)
+    def response_change(self, request: HttpRequest, obj):
+        if getattr(request, "edit_refused", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
     # --- The review record -------------------------------------------------------------------
 
@@ -269,6 +431,11 @@ class EditorialAdmin(SimpleHistoryAdmin):
                 self.admin_site.admin_view(self.transition_view),
                 name=f"{opts.app_label}_{opts.model_name}_transition",
             ),
+            path(
+                "<path:object_id>/correction/<str:name>/",
+                self.admin_site.admin_view(self.correction_view),
+                name=f"{opts.app_label}_{opts.model_name}_correction",
+            ),
             *super().get_urls(),
         ]
 
@@ -292,6 +459,7 @@ class EditorialAdmin(SimpleHistoryAdmin):
                 )
                 for transition in self.available_transitions(request, obj)
             ]
+            context["correction"] = correction_context(obj, request.user)
             context["returned"] = (
                 AuditRecord.for_entry(obj).filter(action=AuditRecord.Action.RETURN).first()
                 if obj.state == State.DRAFT
@@ -340,12 +508,45 @@ class EditorialAdmin(SimpleHistoryAdmin):
             and any(d.state != State.PUBLISHED for d in obj.publication_dependencies()),
             "offer_override": transition is workflow.VERIFY
             and request.user.is_superuser
-            and obj.changed_by_id == request.user.pk,
+            and request.user.pk in workflow.authors_since_verification(obj),
             "problems": obj.verification_problems()
             if transition in (workflow.VERIFY, workflow.PUBLISH)
             else [],
         }
         return TemplateResponse(request, "admin/editorial/transition.html", context)
+
+    def correction_view(self, request: HttpRequest, object_id: str, name: str) -> HttpResponse:
+        """Verify, publish or reject the entry's open correction, after a look at it."""
+        if name not in workflow.CORRECTION_ACTIONS:
+            raise Http404
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_view_permission(request, obj):
+            raise Http404
+        revision = workflow.open_revision(obj)
+        opts = self.model._meta
+        change_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        if revision is None:
+            messages.info(request, gettext("This entry has no correction waiting."))
+            return HttpResponseRedirect(change_url)
+        if request.method == "POST":
+            try:
+                perform = workflow.CORRECTION_ACTIONS[name]
+                perform(revision, request.user, request.POST.get("note", ""))
+            except workflow.TransitionRefused as refused:
+                messages.error(request, refused.message)
+            else:
+                messages.success(request, str(CORRECTION_DONE[name]))
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": CORRECTION_TITLES[name],
+            "opts": opts,
+            "object": obj,
+            "change_url": change_url,
+            "action": name,
+            "correction": correction_context(obj, request.user, revision),
+        }
+        return TemplateResponse(request, "admin/editorial/correction.html", context)
 
     @staticmethod
     def transition_options(request: HttpRequest, transition: workflow.Transition) -> dict:

@@ -10,10 +10,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from .cache import public_record_changed
 
 
 class State(models.TextChoices):
@@ -25,7 +29,65 @@ class State(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class StateChangeOutsideWorkflow(Exception):
+    """Raised when code changes an entry's state by hand instead of through the workflow."""
+
+
+class PublicEntryDeletion(Exception):
+    """Raised when code deletes a published or withdrawn entry: withdraw it instead."""
+
+
+# States whose entries readers have seen: they are withdrawn, never deleted.
+UNDELETABLE_STATES = (
+    "published",
+    "withdrawn",
+)
+
+
 class EditorialQuerySet(models.QuerySet):
+    def update(self, **kwargs) -> int:
+        if "state" in kwargs:
+            raise StateChangeOutsideWorkflow(
+                f"{self.model.__name__}: QuerySet.update(state=…) bypasses the review workflow; "
+                "use astana_cms.editorial.workflow"
+            )
+        return super().update(**kwargs)
+
+    def _move_state(self, **kwargs) -> int:
+        """The workflow's own conditional UPDATE of the state (workflow._move)."""
+        return super().update(**kwargs)
+
+    def delete(self, *, user=None):
+        """Delete drafts and verified entries, each with an audit record; never a published or
+        withdrawn one (readers have seen it: withdraw it instead)."""
+        with transaction.atomic(using=self.db):
+            doomed = list(self.select_for_update())
+            public = [entry for entry in doomed if entry.state in UNDELETABLE_STATES]
+            if public:
+                raise PublicEntryDeletion(
+                    _(
+                        "“%(entry)s” is %(state)s: readers have seen it, so it is withdrawn, "
+                        "never deleted."
+                    )
+                    % {"entry": public[0], "state": public[0].get_state_display()}
+                )
+            if doomed:
+                content_type = ContentType.objects.get_for_model(self.model)
+                AuditRecord.objects.bulk_create(
+                    AuditRecord(
+                        content_type=content_type,
+                        object_id=entry.pk,
+                        action=AuditRecord.Action.DELETE,
+                        from_state=entry.state,
+                        to_state=entry.state,
+                        user=user if user is not None and user.is_authenticated else None,
+                        label=entry_label(entry),
+                    )
+                    for entry in doomed
+                )
+                public_record_changed()
+            return super().delete()
+
     def published(self) -> EditorialQuerySet:
         """Entries the public may see. Every public surface reads through this."""
         return self.filter(state=State.PUBLISHED)
@@ -66,10 +128,6 @@ def state_constraint(prefix: str) -> models.CheckConstraint:
 
 # What content history leaves out: the workflow's bookkeeping, which the audit trail records.
 HISTORY_EXCLUDED_FIELDS = ["state", "version", "published_at", "changed_at", "created_at"]
-
-
-class StateChangeOutsideWorkflow(Exception):
-    """Raised when code saves an entry whose state it changed by hand."""
 
 
 class EditorialEntry(models.Model):
@@ -118,10 +176,24 @@ class EditorialEntry(models.Model):
 
     objects = EditorialQuerySet.as_manager()
 
+    # Fields readers never see (the newsroom's own notes): on a published entry they are
+    # saved at once by anyone who may edit it, never printed publicly.
+    INTERNAL_FIELDS: tuple[str, ...] = ()
+    # The newsroom's own words about a published entry, marked as such to readers (an
+    # excerpt's English translation): a publisher fixes them at once, with a public note.
+    DIRECT_CORRECTION_FIELDS: tuple[str, ...] = ()
+    # Every other editable field is what readers see as the record: on a published entry it
+    # changes only through a correction checked by a second person (workflow.propose_correction).
+
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs) -> None:
+        if self._state.adding and self.state != State.DRAFT:
+            raise StateChangeOutsideWorkflow(
+                f"A new {type(self).__name__} starts as a draft, not {self.state!r}: the "
+                "workflow moves it on"
+            )
         loaded = getattr(self, "_loaded_state", None)
         if not self._state.adding and loaded is not None and self.state != loaded:
             raise StateChangeOutsideWorkflow(
@@ -130,6 +202,10 @@ class EditorialEntry(models.Model):
             )
         super().save(*args, **kwargs)
         self._loaded_state = self.state
+
+    def delete(self, *args, user=None, **kwargs):
+        """Through the queryset's guard: never a public entry, always an audit record."""
+        return type(self).objects.filter(pk=self.pk).delete(user=user)
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -140,6 +216,36 @@ class EditorialEntry(models.Model):
     def refresh_from_db(self, *args, **kwargs) -> None:
         super().refresh_from_db(*args, **kwargs)
         self._loaded_state = self.__dict__.get("state")
+
+    @classmethod
+    def reviewed_fields(cls) -> list[str]:
+        """The fields whose change on a published entry needs a second person."""
+        unreviewed = {*cls.INTERNAL_FIELDS, *cls.DIRECT_CORRECTION_FIELDS, *cls.CAPTURE_FIELDS}
+        fields = [f for f in cls._meta.concrete_fields if f.editable]
+        # Many-to-many through a model of its own (a round's participants) is a relation.
+        fields += [f for f in cls._meta.many_to_many if f.remote_field.through._meta.auto_created]
+        return [f.name for f in fields if f.name not in unreviewed] + list(
+            cls.REVIEWED_RELATIONS
+        )
+
+    # Related rows edited on the entry's page that count as its content (a round's
+    # participants): each needs `related_value()` and `set_related_value()` on the model.
+    REVIEWED_RELATIONS: tuple[str, ...] = ()
+    # The evidence itself (a source's captured text): changed only by an explicit recapture.
+    CAPTURE_FIELDS: tuple[str, ...] = ()
+
+    def related_value(self, name: str):
+        return self.relation_value(name, getattr(self, name).all())
+
+    def relation_value(self, name: str, rows) -> list:
+        """The JSON value of a reviewed relation's rows (saved or not), as a revision holds it."""
+        raise NotImplementedError(name)
+
+    def describe_relation(self, name: str, value) -> str:
+        raise NotImplementedError(name)
+
+    def set_related_value(self, name: str, value) -> None:
+        raise NotImplementedError(name)
 
     @property
     def is_published(self) -> bool:
@@ -161,6 +267,11 @@ class EditorialEntry(models.Model):
             self.created_at = now
         self.changed_by = user
         self.changed_at = now
+
+
+def entry_label(entry: models.Model) -> str:
+    """How an audit record names its entry, as it was then (it may be deleted later)."""
+    return Truncator(str(entry)).chars(200)
 
 
 def in_reader_language(arabic: str, english: str) -> str:
@@ -202,6 +313,15 @@ class AuditRecord(models.Model):
         VOID = "void", _("verification voided")
         CORRECT = "correct", _("corrected")
         IMPORT = "import", _("imported")
+        CREATE = "create", _("created")
+        EDIT = "edit", _("edited")
+        INTERNAL = "internal", _("internal notes edited")
+        PROPOSE = "propose", _("correction proposed")
+        REJECT = "reject", _("correction rejected")
+        DELETE = "delete", _("deleted")
+
+    # The actions by which someone becomes an author of an entry's content.
+    AUTHORING = ("create", "edit", "import")
 
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()
@@ -227,6 +347,17 @@ class AuditRecord(models.Model):
         default=False,
         help_text=_("A superuser verified an entry whose content they last changed."),
     )
+    label = models.CharField(
+        _("entry"), max_length=250, blank=True, help_text=_("The entry as it was named then.")
+    )
+    revision = models.ForeignKey(
+        "Revision",
+        verbose_name=_("correction"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="records",
+    )
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -248,3 +379,91 @@ class AuditRecord(models.Model):
         return cls.objects.filter(
             content_type=ContentType.objects.get_for_model(entry), object_id=entry.pk
         ).select_related("user")
+
+
+class RevisionQuerySet(models.QuerySet):
+    def open(self) -> RevisionQuerySet:
+        return self.filter(status__in=Revision.OPEN)
+
+    def of(self, entry: models.Model) -> RevisionQuerySet:
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(entry), object_id=entry.pk
+        )
+
+
+class Revision(models.Model):
+    """A correction of a published entry, waiting for its second person.
+
+    Readers keep seeing the live entry while a revision is checked by a verifier who did not
+    propose it, then published by a publisher with a public note (Wagtail's live page and
+    draft revision are the model). `data` holds the proposed values of the entry's reviewed
+    fields, as the workflow serialises them. At most one revision of an entry is open.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("awaiting verification")
+        VERIFIED = "verified", _("verified, awaiting publication")
+        PUBLISHED = "published", _("published")
+        REJECTED = "rejected", _("rejected")
+
+    OPEN = (Status.PENDING, Status.VERIFIED)
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    entry = GenericForeignKey("content_type", "object_id")
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    base_version = models.PositiveIntegerField(_("proposed on version"))
+    data = models.JSONField(_("proposed values"), encoder=DjangoJSONEncoder)
+    note = models.TextField(
+        _("correction note"), blank=True, help_text=_("Shown to readers once it is published.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published or rejected by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("published or rejected at"), null=True, blank=True)
+
+    objects = RevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+        indexes = [models.Index(fields=["content_type", "object_id", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"],
+                condition=models.Q(status__in=["pending", "verified"]),
+                name="editorial_revision_one_open_per_entry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()}: {self.content_type} {self.object_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN

@@ -12,11 +12,15 @@ produce exactly one transition and one record, on every database.
 
 from __future__ import annotations
 
+import copy
+import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -27,7 +31,14 @@ from django.utils.translation import ngettext, ngettext_lazy
 from astana_cms import bulk
 
 from .cache import public_record_changed
-from .models import AuditRecord, EditorialEntry, State
+from .models import (
+    AuditRecord,
+    EditorialEntry,
+    PublicEntryDeletion,
+    Revision,
+    State,
+    entry_label,
+)
 from .signals import publicity_changed
 
 User = AbstractBaseUser | AnonymousUser
@@ -136,6 +147,7 @@ def _record(
     *,
     public: bool = False,
     four_eyes_override: bool = False,
+    revision: Revision | None = None,
 ) -> AuditRecord:
     return AuditRecord.objects.create(
         content_type=ContentType.objects.get_for_model(entry),
@@ -144,9 +156,11 @@ def _record(
         from_state=from_state,
         to_state=to_state,
         user=user if user is not None and user.is_authenticated else None,
-        note=note,
+        note=str(note),
         public=public,
         four_eyes_override=four_eyes_override,
+        label=entry_label(entry),
+        revision=revision,
     )
 
 
@@ -157,7 +171,7 @@ def _move(entry: EditorialEntry, from_state: str, to_state: str) -> None:
     changes = {"state": to_state, "version": models.F("version") + 1}
     if to_state == State.PUBLISHED and entry.published_at is None:
         changes["published_at"] = timezone.now()
-    moved = type(entry).objects.filter(pk=entry.pk, state=from_state).update(**changes)
+    moved = type(entry).objects.filter(pk=entry.pk, state=from_state)._move_state(**changes)
     if moved != 1:
         raise TransitionRefused(
             _("Someone else changed this entry meanwhile; reload it and try again."),
@@ -202,18 +216,14 @@ def _perform(
         if transition.note_required and not note:
             raise TransitionRefused(transition.note_required, _("no note"))
 
-        # Four eyes: whoever last changed the content does not verify it (a superuser may
-        # override, and the record says so).
-        override = (
-            transition is VERIFY
-            and current.changed_by_id is not None
-            and current.changed_by_id == user.pk
-        )
+        # Four eyes: nobody who wrote any of the content since it was last verified verifies
+        # it (a superuser may override, and the record says so).
+        override = transition is VERIFY and user.pk in authors_since_verification(current)
         if override and not (four_eyes_override and user.is_superuser):
             raise TransitionRefused(
                 _(
-                    "You made the last change to this entry's content: another verifier "
-                    "must check it."
+                    "You wrote part of this entry's content since it was last verified: "
+                    "another verifier must check it."
                 ),
                 _("four eyes"),
             )
@@ -228,6 +238,9 @@ def _perform(
                 _publish_dependency(dependency, user, with_dependencies)
 
         from_state = current.state
+        if transition is WITHDRAW:
+            for revision in Revision.objects.of(current).open():
+                reject_correction(revision, user, _("The entry was withdrawn."))
         _move(current, from_state, transition.target)
         record = _record(
             current,
@@ -246,13 +259,15 @@ def _perform(
 def _publish_dependency(dependency: EditorialEntry, user: User, with_dependencies: bool) -> None:
     """An excerpt is public only with its source and round: publish them with it, if asked and
     they are verified; otherwise refuse and say which is missing."""
-    dependency = _locked(dependency)
-    if dependency.state == State.PUBLISHED:
+    current = _locked(dependency)
+    if current.state == State.PUBLISHED:
+        _refresh_caller_copy(dependency, current)
         return
     name = dependency._meta.verbose_name
-    if with_dependencies and dependency.state == State.VERIFIED:
+    if with_dependencies and current.state == State.VERIFIED:
         _perform(PUBLISH, dependency, user)
         return
+    dependency = current
     raise TransitionRefused(
         format_lazy(
             _("Its {name} “{title}” is {state}: publish it first, or with this entry."),
@@ -296,88 +311,203 @@ def perform(name: str, entry: EditorialEntry, user: User, note: str = "", **opti
 # --- Content changes -------------------------------------------------------------------------
 
 
-def check_edit(entry: EditorialEntry, user: User, correction_note: str = "") -> None:
-    """Refuse a content change the rules do not allow, before anything is saved.
+def stale_refusal() -> TransitionRefused:
+    return TransitionRefused(
+        _(
+            "Someone else changed this entry while you were editing it. Nothing was saved: "
+            "reload it to see their changes, then make yours again."
+        ),
+        _("changed meanwhile"),
+    )
 
-    A published entry is corrected, never silently edited: only a publisher may change it, and
-    only with a public correction note.
+
+def may_edit(user: User, entry: EditorialEntry | type[EditorialEntry]) -> bool:
+    opts = entry._meta
+    return bool(
+        user
+        and user.is_active
+        and (
+            user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+            or may(user, "correct", entry)
+        )
+    )
+
+
+def authors_since_verification(entry: EditorialEntry) -> set[int]:
+    """Everyone who wrote any of the entry's content since it was last verified (or ever, if
+    it never was): none of them may verify it."""
+    records = AuditRecord.for_entry(entry)
+    last = (
+        records.filter(action=AuditRecord.Action.VERIFY, revision__isnull=True)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    authoring = records.filter(action__in=AuditRecord.AUTHORING)
+    if last is not None:
+        authoring = authoring.filter(pk__gt=last)
+    authors = set(authoring.values_list("user_id", flat=True))
+    authors.add(entry.changed_by_id)
+    if last is None:
+        authors.add(entry.created_by_id)
+    authors.discard(None)
+    return authors
+
+
+def _changed_fields(entry: EditorialEntry, current: EditorialEntry) -> set[str]:
+    """The editable columns in which the caller's copy differs from the row."""
+    return {
+        f.name
+        for f in entry._meta.concrete_fields
+        if f.editable and f.value_from_object(entry) != f.value_from_object(current)
+    }
+
+
+def check_edit(
+    entry: EditorialEntry,
+    user: User,
+    changed: set[str] | None = None,
+    correction_note: str = "",
+    *,
+    recapture: bool = False,
+) -> None:
+    """Refuse a direct change of `changed` fields the rules do not allow, before anything is
+    saved. `entry` is the row as the database has it now.
+
+    Drafts and verified entries are edited by anyone who may edit them (an edit voids a
+    verification). A published entry's record, what readers see, changes only through a
+    correction a second person checks (propose_correction); its internal notes change at
+    once; the newsroom's own words (a translation) are fixed at once by a publisher, with a
+    public note. A capture's text changes only by an explicit recapture. Withdrawn entries
+    never change.
     """
-    if entry.pk is None or entry.state != State.PUBLISHED:
-        if entry.pk is not None and entry.state == State.WITHDRAWN:
-            raise TransitionRefused(
-                _("This entry is withdrawn; it can no longer be changed."), _("withdrawn")
-            )
+    if entry.pk is None:
         return
-    _require_permission(user, "correct", entry)
-    if not (correction_note or "").strip():
+    if entry.state == State.WITHDRAWN:
         raise TransitionRefused(
-            _("This entry is published: describe the correction for readers."), _("no note")
+            _("This entry is withdrawn; it can no longer be changed."), _("withdrawn")
         )
+    changed = set(entry.reviewed_fields() if changed is None else changed)
+    if not may_edit(user, entry):
+        raise TransitionRefused(
+            format_lazy(
+                _("You do not have permission to change {entries}."),
+                entries=entry._meta.verbose_name_plural,
+            ),
+            _("no permission"),
+        )
+    if changed & set(entry.CAPTURE_FIELDS) and not recapture:
+        raise TransitionRefused(
+            _(
+                "A capture is never edited: recapture the source, which shows what the new "
+                "text moves or breaks before it is saved."
+            ),
+            _("capture"),
+        )
+    if entry.state != State.PUBLISHED:
+        return
+    if changed & set(entry.reviewed_fields()):
+        raise TransitionRefused(
+            _(
+                "This entry is published: what readers see changes only through a correction "
+                "that a second person verifies before it is published."
+            ),
+            _("needs a correction"),
+        )
+    if changed & {*entry.DIRECT_CORRECTION_FIELDS, *entry.CAPTURE_FIELDS}:
+        _require_permission(user, "correct", entry)
+        if not (correction_note or "").strip():
+            raise TransitionRefused(
+                _("This entry is published: describe the correction for readers."), _("no note")
+            )
 
 
-def save_edit(entry: EditorialEntry, user: User, correction_note: str = "") -> AuditRecord | None:
-    """Save a content change to an existing entry under the rules, and record what it did.
+def _field_names(entry: EditorialEntry, names) -> str:
+    labels = []
+    for name in sorted(names):
+        field_ = entry._meta.get_field(name)
+        label = getattr(field_, "verbose_name", None)  # a relation's rows have none
+        labels.append(str(label or field_.related_model._meta.verbose_name_plural))
+    return ", ".join(labels)
 
-    Refused before anything is written if the rules forbid it (check_edit); otherwise the entry
-    notes its author, moves to its next version, is saved, and record_edit follows.
+
+def save_edit(
+    entry: EditorialEntry,
+    user: User,
+    correction_note: str = "",
+    *,
+    changed: set[str] | None = None,
+    write: Callable[[], None] | None = None,
+    recapture: bool = False,
+) -> AuditRecord | None:
+    """Save a content change to an existing entry under the rules, and record it.
+
+    `entry` is the caller's copy with the change made; its `version` is the version the caller
+    started from, and a copy older than the row is refused (someone else changed it
+    meanwhile). `changed` names the fields changed (by default, the columns that differ from
+    the row; pass it when related rows change too); `write` saves them (by default
+    `entry.save()`). Editing a verified entry voids its verification; a published entry
+    takes only the changes check_edit allows.
     """
     with transaction.atomic():
-        check_edit(entry, user, correction_note)
+        current = _locked(entry)
+        if current.version != entry.version or current.state != entry.state:
+            raise stale_refusal()
+        changed = _changed_fields(entry, current) if changed is None else set(changed)
+        if not changed:
+            return None
+        check_edit(current, user, changed, correction_note, recapture=recapture)
+        internal_only = changed <= set(entry.INTERNAL_FIELDS)
+        if not (current.state == State.PUBLISHED and internal_only):
+            entry.record_change(user)
+        entry.version = current.version + 1
+        (write or entry.save)()
+        state = current.state
+        if state == State.PUBLISHED:
+            if internal_only:
+                action, note, public = AuditRecord.Action.INTERNAL, "", False
+            else:
+                action, note, public = AuditRecord.Action.CORRECT, correction_note.strip(), True
+                public_record_changed()
+            return _record(entry, action, state, state, user, note, public=public)
+        record = _record(
+            entry,
+            AuditRecord.Action.EDIT,
+            state,
+            state,
+            user,
+            format_lazy(_("Changed: {fields}."), fields=_field_names(entry, changed)),
+        )
+        if state == State.VERIFIED:
+            _move(entry, State.VERIFIED, State.DRAFT)
+            record = _record(
+                entry,
+                AuditRecord.Action.VOID,
+                State.VERIFIED,
+                State.DRAFT,
+                user,
+                _("The content was edited after verification."),
+            )
+        return record
+
+
+def create(entry: EditorialEntry, user: User, write: Callable[[], None] | None = None) -> None:
+    """Save a new entry, as a draft written by `user`, and record its creation."""
+    with transaction.atomic():
         entry.record_change(user)
-        entry.version += 1
-        entry.save()
-        return record_edit(entry, user, correction_note)
-
-
-def record_edit(entry: EditorialEntry, user: User, correction_note: str = "") -> AuditRecord | None:
-    """Call right after saving a content change, in the same transaction.
-
-    Editing a verified entry voids its verification (back to draft, recorded). Changing a
-    published entry is a correction: it stays published and the correction note is public.
-    """
-    check_edit(entry, user, correction_note)
-    with transaction.atomic():
-        return _record_edit(entry, user, correction_note)
-
-
-def _record_edit(entry: EditorialEntry, user: User, correction_note: str) -> AuditRecord | None:
-    current = _locked(entry)
-    if current.state == State.VERIFIED:
-        _move(current, State.VERIFIED, State.DRAFT)
-        record = _record(
-            current,
-            AuditRecord.Action.VOID,
-            State.VERIFIED,
-            State.DRAFT,
-            user,
-            _("The content was edited after verification."),
-        )
-    elif current.state == State.PUBLISHED:
-        type(entry).objects.filter(pk=entry.pk).update(version=models.F("version") + 1)
-        current.refresh_from_db(fields=["version"])
-        public_record_changed()
-        record = _record(
-            current,
-            AuditRecord.Action.CORRECT,
-            State.PUBLISHED,
-            State.PUBLISHED,
-            user,
-            correction_note.strip(),
-            public=True,
-        )
-    else:
-        return None
-    _refresh_caller_copy(entry, current)
-    return record
+        (write or entry.save)()
+        _record(entry, AuditRecord.Action.CREATE, State.DRAFT, State.DRAFT, user)
 
 
 def record_imports(
-    entries: list[EditorialEntry], user: User | None, filename: str, created: bool
+    entries: list[EditorialEntry], user: User, filename: str, created: bool
 ) -> None:
     """An import created or updated these drafts: one record each, naming the file and who
     imported it. Written in bulk: an import brings thousands of entries at once."""
     if not entries:
         return
+    if user is None or not user.is_authenticated:
+        raise ValueError("An import names its importer: the four-eyes rule needs an author.")
     note = str(
         (
             _("Created from the file “%(file)s”.")
@@ -387,7 +517,6 @@ def record_imports(
         % {"file": filename}
     )
     content_type = ContentType.objects.get_for_model(entries[0])
-    importer = user.pk if user is not None and user.is_authenticated else None
     now = timezone.now()
     bulk.insert_rows(
         AuditRecord,
@@ -402,6 +531,7 @@ def record_imports(
             "note",
             "public",
             "four_eyes_override",
+            "label",
         ],
         (
             (
@@ -410,11 +540,12 @@ def record_imports(
                 AuditRecord.Action.IMPORT,
                 State.DRAFT,
                 State.DRAFT,
-                importer,
+                user.pk,
                 now,
                 note,
                 False,
                 False,
+                entry_label(entry),
             )
             for entry in entries
         ),
@@ -431,6 +562,284 @@ def void_verification(entry: EditorialEntry, user: User | None, note: str) -> Au
         record = _record(current, AuditRecord.Action.VOID, State.VERIFIED, State.DRAFT, user, note)
     _refresh_caller_copy(entry, current)
     return record
+
+
+def delete(entry: EditorialEntry, user: User) -> None:
+    """Delete a draft or verified entry, recorded; a published or withdrawn one is refused."""
+    try:
+        entry.delete(user=user)
+    except PublicEntryDeletion as refused:
+        raise TransitionRefused(str(refused), _("public")) from refused
+
+
+# --- Corrections of published entries ------------------------------------------------------
+#
+# Readers keep the live entry while a correction waits: a verifier who did not propose it
+# checks it against the evidence, then a publisher publishes it with a public note.
+
+
+def field_value(entry: EditorialEntry, name: str):
+    """A reviewed field's value as a revision stores it (JSON: ids, ISO dates, sorted ids)."""
+    if name in entry.REVIEWED_RELATIONS:
+        return entry.related_value(name)
+    field_ = entry._meta.get_field(name)
+    if field_.many_to_many:
+        return sorted(item.pk for item in field_.value_from_object(entry))
+    return field_.value_from_object(entry)
+
+
+def _comparable(entry: EditorialEntry, name: str, value):
+    if name in entry.REVIEWED_RELATIONS or entry._meta.get_field(name).many_to_many:
+        return value
+    return entry._meta.get_field(name).to_python(value)
+
+
+def proposed_entry(entry: EditorialEntry, data: dict) -> EditorialEntry:
+    """An unsaved copy of `entry` with a revision's values, to check and to show. Related
+    values (topics, participants) wait in `proposed_related` until the copy is saved."""
+    proposed = copy.copy(entry)
+    proposed.proposed_related = {}
+    for name, value in data.items():
+        if name in entry.REVIEWED_RELATIONS:
+            proposed.proposed_related[name] = sorted(list(item) for item in value)
+        elif entry._meta.get_field(name).many_to_many:
+            proposed.proposed_related[name] = sorted(int(item) for item in value)
+        else:
+            field_ = entry._meta.get_field(name)
+            setattr(proposed, field_.attname, field_.to_python(value))
+    prepare = getattr(proposed, "prepare_proposal", None)
+    if prepare is not None:
+        prepare()  # an excerpt anchors its quote: the source's own words are what is stored
+    return proposed
+
+
+def open_revision(entry: EditorialEntry) -> Revision | None:
+    return Revision.objects.of(entry).open().select_related("created_by", "verified_by").first()
+
+
+def propose_correction(
+    entry: EditorialEntry,
+    user: User,
+    values: dict,
+    note: str = "",
+    *,
+    expected_version: int,
+) -> Revision | None:
+    """Propose new values for a published entry's reviewed fields; nothing public changes.
+
+    `values` maps field names to their new values as `_field_value` gives them. Refused if
+    the entry changed since `expected_version`, is not published, already has a correction
+    open, or if the proposal would not pass verification (a quote not in its source). Returns
+    None when nothing differs from the live entry.
+    """
+    with transaction.atomic():
+        current = _locked(entry)
+        if current.version != expected_version:
+            raise stale_refusal()
+        if current.state != State.PUBLISHED:
+            raise TransitionRefused(
+                _("Only published entries take corrections; edit this one directly."),
+                _("not published"),
+            )
+        if not may_edit(user, current):
+            raise TransitionRefused(
+                format_lazy(
+                    _("You do not have permission to change {entries}."),
+                    entries=current._meta.verbose_name_plural,
+                ),
+                _("no permission"),
+            )
+        if Revision.objects.of(current).open().exists():
+            raise TransitionRefused(
+                _(
+                    "A correction of this entry is already waiting: it must be published or "
+                    "rejected before another is proposed."
+                ),
+                _("correction pending"),
+            )
+        reviewed = set(current.reviewed_fields())
+        unknown = set(values) - reviewed
+        if unknown:
+            raise ValueError(f"not reviewed fields: {sorted(unknown)}")
+        proposed = proposed_entry(current, values)
+        problems = proposed.verification_problems()
+        if problems:
+            raise TransitionRefused(" ".join(map(str, problems)), _("not ready"))
+        data = {}
+        for name in values:
+            value = _field_value_of_proposal(proposed, name)
+            if _comparable(current, name, value) != _comparable(
+                current, name, field_value(current, name)
+            ):
+                data[name] = value
+        if not data:
+            return None
+        revision = Revision.objects.create(
+            content_type=ContentType.objects.get_for_model(current),
+            object_id=current.pk,
+            base_version=current.version,
+            data=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
+            note=(note or "").strip(),
+            created_by=user if user.is_authenticated else None,
+        )
+        _record(
+            current,
+            AuditRecord.Action.PROPOSE,
+            State.PUBLISHED,
+            State.PUBLISHED,
+            user,
+            format_lazy(_("Proposed: {fields}."), fields=_field_names(current, data)),
+            revision=revision,
+        )
+    return revision
+
+
+def _field_value_of_proposal(proposed: EditorialEntry, name: str):
+    if name in proposed.proposed_related:
+        return proposed.proposed_related[name]
+    return field_value(proposed, name)
+
+
+def _locked_revision(revision: Revision) -> tuple[Revision, EditorialEntry]:
+    current = Revision.objects.select_for_update().get(pk=revision.pk)
+    entry = current.content_type.model_class().objects.select_for_update().get(
+        pk=current.object_id
+    )
+    return current, entry
+
+
+def _refuse_closed(revision: Revision, *statuses: str) -> None:
+    if revision.status not in statuses:
+        raise TransitionRefused(
+            _("This correction is %(status)s; nothing was done.")
+            % {"status": revision.get_status_display()},
+            _("changed meanwhile"),
+        )
+
+
+def verify_correction(revision: Revision, user: User, note: str = "") -> AuditRecord:
+    """A verifier who did not propose the correction checks it against the evidence."""
+    with transaction.atomic():
+        current, entry = _locked_revision(revision)
+        _require_permission(user, "verify", entry)
+        _refuse_closed(current, Revision.Status.PENDING)
+        if current.created_by_id == user.pk:
+            raise TransitionRefused(
+                _("You proposed this correction: another verifier must check it."),
+                _("four eyes"),
+            )
+        problems = proposed_entry(entry, current.data).verification_problems()
+        if problems:
+            raise TransitionRefused(" ".join(map(str, problems)), _("not ready"))
+        current.status = Revision.Status.VERIFIED
+        current.verified_by = user
+        current.verified_at = timezone.now()
+        current.save(update_fields=["status", "verified_by", "verified_at"])
+        record = _record(
+            entry,
+            AuditRecord.Action.VERIFY,
+            State.PUBLISHED,
+            State.PUBLISHED,
+            user,
+            note,
+            revision=current,
+        )
+    revision.refresh_from_db()
+    return record
+
+
+def publish_correction(revision: Revision, user: User, note: str = "") -> AuditRecord:
+    """A publisher applies a verified correction to the live entry, with a note for readers."""
+    with transaction.atomic():
+        current, entry = _locked_revision(revision)
+        _require_permission(user, "correct", entry)
+        _refuse_closed(current, Revision.Status.VERIFIED)
+        if entry.state != State.PUBLISHED:
+            raise TransitionRefused(
+                _("The entry is no longer published; this correction cannot be published."),
+                _("not published"),
+            )
+        note = (note or current.note).strip()
+        if not note:
+            raise TransitionRefused(
+                _("Describe the correction for readers: the note is shown with it."),
+                _("no note"),
+            )
+        proposed = proposed_entry(entry, current.data)
+        problems = proposed.verification_problems()
+        if problems:
+            raise TransitionRefused(" ".join(map(str, problems)), _("not ready"))
+        for dependency in proposed.publication_dependencies():
+            _publish_dependency(dependency, user, with_dependencies=False)
+        proposed.changed_by_id = current.created_by_id
+        proposed.changed_at = timezone.now()
+        proposed.version = entry.version + 1
+        proposed.save()
+        for name, value in proposed.proposed_related.items():
+            if name in proposed.REVIEWED_RELATIONS:
+                proposed.set_related_value(name, value)
+            else:
+                getattr(proposed, name).set(value)
+        current.status = Revision.Status.PUBLISHED
+        current.note = note
+        current.closed_by = user
+        current.closed_at = timezone.now()
+        current.save(update_fields=["status", "note", "closed_by", "closed_at"])
+        record = _record(
+            proposed,
+            AuditRecord.Action.CORRECT,
+            State.PUBLISHED,
+            State.PUBLISHED,
+            user,
+            note,
+            public=True,
+            revision=current,
+        )
+        public_record_changed()
+        publicity_changed.send(sender=type(proposed), entry=proposed)
+    revision.refresh_from_db()
+    return record
+
+
+def reject_correction(revision: Revision, user: User, reason: str = "") -> AuditRecord:
+    """Close a correction without applying it: a verifier or publisher says why; its author
+    may also take it back."""
+    with transaction.atomic():
+        current, entry = _locked_revision(revision)
+        _refuse_closed(current, *Revision.OPEN)
+        own = current.created_by_id == user.pk
+        if not (own or may(user, "verify", entry) or may(user, "correct", entry)):
+            raise TransitionRefused(
+                _("You do not have permission to reject this correction."), _("no permission")
+            )
+        reason = (reason or "").strip()
+        if not reason and not own:
+            raise TransitionRefused(
+                _("Give the reason for rejecting this correction: its author will see it."),
+                _("no note"),
+            )
+        current.status = Revision.Status.REJECTED
+        current.closed_by = user
+        current.closed_at = timezone.now()
+        current.save(update_fields=["status", "closed_by", "closed_at"])
+        record = _record(
+            entry,
+            AuditRecord.Action.REJECT,
+            State.PUBLISHED,
+            entry.state,
+            user,
+            reason,
+            revision=current,
+        )
+    revision.refresh_from_db()
+    return record
+
+
+CORRECTION_ACTIONS = {
+    "verify": verify_correction,
+    "publish": publish_correction,
+    "reject": reject_correction,
+}
 
 
 # --- Many at once ----------------------------------------------------------------------------

@@ -60,6 +60,11 @@ class Command(BaseCommand):
             )
         if excerpt.source.text[excerpt.start : excerpt.end] != excerpt.quote_exact:
             return f"the text at {excerpt.start}–{excerpt.end} is no longer the anchored passage"
+        if excerpt.text != excerpt.source.text[excerpt.start : excerpt.end]:
+            return (
+                f"its quote is not the source's own words at {excerpt.start}–{excerpt.end} "
+                "(a published quote must be exactly its span)"
+            )
         return ""
 
     def report(self, entry, line: str) -> None:

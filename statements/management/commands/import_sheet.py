@@ -26,17 +26,19 @@ class Command(BaseCommand):
         parser.add_argument("model", choices=list(IMPORTS))
         parser.add_argument("file", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="Report; write nothing.")
-        parser.add_argument("--user", help="Username recorded as the importer.")
+        parser.add_argument(
+            "--user",
+            required=True,
+            help="Username recorded as the importer (the author, for the four-eyes rule).",
+        )
         parser.add_argument(
             "--no-progress", action="store_true", help="No progress bar (for logs and scripts)."
         )
 
-    def handle(self, *args, model: str, file: Path, dry_run: bool, user: str | None, **options):
-        importer = None
-        if user:
-            importer = get_user_model().objects.filter(username=user).first()
-            if importer is None:
-                raise CommandError(f"No user named {user!r}.")
+    def handle(self, *args, model: str, file: Path, dry_run: bool, user: str, **options):
+        importer = get_user_model().objects.filter(username=user, is_active=True).first()
+        if importer is None:
+            raise CommandError(f"No active user named {user!r}.")
         try:
             data = file.read_bytes()
         except OSError as error:
