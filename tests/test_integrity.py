@@ -107,6 +107,9 @@ def test_1_a_publisher_alone_cannot_put_new_words_in_public(
     page = publisher.get(change_url(excerpt)).content.decode()
     assert "Correction waiting" in page and str(other) in page
 
+    # The verifier's dashboard names it.
+    dashboard = as_user(client, logins["verifier"]).get(reverse("admin:index")).content.decode()
+    assert "Corrections of published Excerpts awaiting my verification: 1" in dashboard
     # A person who proposed it may not verify it, even holding both roles.
     both = UserFactory(username="both", role="Verifier")
     both.groups.add(*logins["publisher"].groups.all())

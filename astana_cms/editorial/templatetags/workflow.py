@@ -9,7 +9,7 @@ from django.db.models import Count
 from django.urls import reverse
 
 from astana_cms.editorial import workflow
-from astana_cms.editorial.models import AuditRecord, EditorialEntry, State
+from astana_cms.editorial.models import AuditRecord, EditorialEntry, Revision, State
 
 register = template.Library()
 
@@ -30,6 +30,19 @@ def _links(model, queryset) -> list[tuple[str, str]]:
     return [
         (str(entry), reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[entry.pk]))
         for entry in queryset[:LISTED]
+    ]
+
+
+def _revision_links(model, revisions) -> list[tuple[str, str]]:
+    opts = model._meta
+    entries = model.objects.in_bulk([r.object_id for r in revisions[:LISTED]])
+    return [
+        (
+            str(entries[r.object_id]),
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[r.object_id]),
+        )
+        for r in revisions[:LISTED]
+        if r.object_id in entries
     ]
 
 
@@ -58,6 +71,15 @@ def workflow_dashboard(context) -> dict:
             section["to_publish"] = (waiting.count(), _links(model, waiting.order_by("changed_at")))
             flagged = model.objects.flagged()
             section["flagged"] = (flagged.count(), _links(model, flagged))
+        corrections = Revision.objects.filter(
+            content_type=ContentType.objects.get_for_model(model)
+        ).order_by("created_at")
+        if workflow.may(user, "verify", model):
+            waiting = corrections.filter(status=Revision.Status.PENDING).exclude(created_by=user)
+            section["corrections_to_verify"] = (waiting.count(), _revision_links(model, waiting))
+        if workflow.may(user, "correct", model):
+            waiting = corrections.filter(status=Revision.Status.VERIFIED)
+            section["corrections_to_publish"] = (waiting.count(), _revision_links(model, waiting))
         mine = model.objects.filter(state=State.DRAFT, changed_by=user).values("pk")
         returned = AuditRecord.objects.filter(
             content_type=ContentType.objects.get_for_model(model),
