@@ -323,9 +323,9 @@ class SourceAdmin(SpreadsheetImportMixin, EditorialAdmin):
                     self.message_user(
                         request,
                         gettext(
-                            "New capture saved: %(kept)d excerpt(s) in place, %(moved)d found "
-                            "again elsewhere, %(changed)d in other words, %(broken)d whose "
-                            "passage is gone."
+                            "New capture saved. Excerpts in place: %(kept)d; found again "
+                            "elsewhere: %(moved)d; in other words: %(changed)d; passage gone: "
+                            "%(broken)d."
                         )
                         % {
                             "kept": len(report.kept),

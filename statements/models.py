@@ -212,13 +212,10 @@ class Source(EditorialEntry):
             if report.blocking:
                 raise workflow.TransitionRefused(
                     _(
-                        "The new capture would change or lose the words of %(count)d published "
-                        "excerpt(s) (%(excerpts)s): withdraw or correct them first."
+                        "The new capture would change or lose the words of these published "
+                        "excerpts: %(excerpts)s. Withdraw or correct them first."
                     )
-                    % {
-                        "count": len(report.blocking),
-                        "excerpts": ", ".join(f"#{e.pk}" for e in report.blocking),
-                    },
+                    % {"excerpts": ", ".join(f"#{e.pk}" for e in report.blocking)},
                     _("published excerpts"),
                 )
             self.text = text

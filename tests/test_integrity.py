@@ -475,7 +475,9 @@ def test_hundreds_of_operations_by_three_roles_keep_the_promise(
     def transition(role, name, note=""):
         state = {"verify": "draft", "publish": "verified", "return": "verified",
                  "withdraw": "published"}[name]
-        model = rng.choice([Excerpt, Excerpt, Excerpt, Source, Round])
+        # Sources and rounds are withdrawn rarely: each takes all its excerpts off the site.
+        models = [Excerpt, Excerpt, Excerpt, Source, Round]
+        model = rng.choice(models if name != "withdraw" or rng.random() < 0.1 else [Excerpt])
         entry = model.objects.filter(state=state).order_by("?").first()
         if entry is not None:
             data = {"note": note} if note else {}
@@ -516,7 +518,8 @@ def test_hundreds_of_operations_by_three_roles_keep_the_promise(
             rng.choice(weighted)()
         assert_the_promise_holds(reader)
     assert Excerpt.objects.published().count() != published_before  # the loop did things
-    assert Revision.objects.exists()  # corrections were proposed, checked or rejected
+    statuses = set(Revision.objects.values_list("status", flat=True))
+    assert {Revision.Status.PUBLISHED, Revision.Status.REJECTED} <= statuses  # the loop did both
     call_command("check_provenance", stdout=StringIO())
 
 
