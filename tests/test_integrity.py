@@ -540,3 +540,20 @@ def test_a_participation_row_is_never_changed_behind_the_round(logins):
     assert Participation.objects.filter(round=meeting).count() == len(
         revision.data["participations"]
     )
+
+
+def test_the_dashboard_offers_a_verifier_only_what_they_may_verify(client, logins):
+    verifier = UserFactory(username="writes-and-checks", role="Verifier")
+    verifier.groups.add(*logins["editor"].groups.all())
+    excerpt = Excerpt.objects.filter(state=State.DRAFT, start__isnull=False, speaker__isnull=False)
+    excerpt = excerpt.exclude(round=None).first()
+    listed = workflow.awaiting_verification_by(Excerpt, verifier)
+    assert listed.filter(pk=excerpt.pk).exists()
+    excerpt.notes = "كتبه المحقق"
+    workflow.save_edit(excerpt, verifier)
+    excerpt.notes = "ثم عدّله المحرر"
+    workflow.save_edit(excerpt, logins["editor"])
+    assert not listed.filter(pk=excerpt.pk).exists()  # wrote part of it, though not last
+    walk(excerpt, State.VERIFIED)
+    workflow.return_to_draft(excerpt, UserFactory(role="Verifier"), "راجع")
+    assert listed.filter(pk=excerpt.pk).exists()  # verified since: a fresh check

@@ -22,6 +22,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
@@ -352,6 +353,32 @@ def authors_since_verification(entry: EditorialEntry) -> set[int]:
         authors.add(entry.created_by_id)
     authors.discard(None)
     return authors
+
+
+def awaiting_verification_by(model: type[EditorialEntry], user: User) -> models.QuerySet:
+    """The entries of `model` ready for verification that `user` may verify: none they wrote
+    any of since its last verification (the same rule as authors_since_verification)."""
+    of_model = AuditRecord.objects.filter(content_type=ContentType.objects.get_for_model(model))
+    last_verification = (  # nested in `authored` below: the entry is two levels out
+        of_model.filter(
+            object_id=models.OuterRef(models.OuterRef("pk")),
+            action=AuditRecord.Action.VERIFY,
+            revision__isnull=True,
+        )
+        .order_by("-pk")
+        .values("pk")[:1]
+    )
+    authored = of_model.filter(
+        object_id=models.OuterRef("pk"),
+        action__in=AuditRecord.AUTHORING,
+        user=user.pk,
+        pk__gt=Coalesce(models.Subquery(last_verification), 0),
+    )
+    return (
+        model.objects.ready_for_verification()
+        .exclude(changed_by=user.pk)
+        .exclude(models.Exists(authored))
+    )
 
 
 def _changed_fields(entry: EditorialEntry, current: EditorialEntry) -> set[str]:

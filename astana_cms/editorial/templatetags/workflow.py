@@ -64,7 +64,7 @@ def workflow_dashboard(context) -> dict:
             ],
         }
         if workflow.may(user, "verify", model):
-            waiting = model.objects.ready_for_verification().exclude(changed_by=user)
+            waiting = workflow.awaiting_verification_by(model, user)
             section["to_verify"] = (waiting.count(), _links(model, waiting.order_by("changed_at")))
         if workflow.may(user, "publish", model):
             waiting = model.objects.filter(state=State.VERIFIED)
