@@ -27,7 +27,7 @@ from rounds.models import Actor, Round, Venue
 
 from .admin_import import SpreadsheetImportMixin
 from .models import Excerpt, Outlet, Source, Topic, sha256_of
-from .provenance import Capture, locate
+from .provenance import Capture, locate, not_found_message
 
 ADMIN_CONTEXT = 600  # editors see more of the paragraph than readers do
 
@@ -225,12 +225,7 @@ class ExcerptForm(EditorialForm):
         typed = typed.replace("\r\n", "\n")
         found = locate(typed, source.text, data.get("occurrence") or 1)
         if not found.found:
-            message = _("The quote is not in its source: %(why)s") % {"why": found.problem}
-            if found.closest:
-                message += " " + _("The closest passage reads: “%(passage)s”.") % {
-                    "passage": found.closest
-                }
-            self.add_error("text", message)
+            self.add_error("text", not_found_message(found, source))
             return data
         words = source.text[found.start : found.end]
         if words != typed and ("text" in self.changed_data or self.instance.pk is None):

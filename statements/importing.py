@@ -45,6 +45,7 @@ from rounds.models import Actor, ActorAlias, Participation, Round, Venue, VenueA
 
 from .dates import DateError, parse_date
 from .models import DERIVED_ANCHOR_FIELDS, Excerpt, Outlet, Source, Topic
+from .provenance import not_found_message
 from .resources import FormulaSafeResource, topic_slugs
 from .spreadsheets import Column, Problem, SheetError, read_sheet
 
@@ -1504,15 +1505,7 @@ class ExcerptResource(SheetResource):
         # Anchored even when another cell failed, so that the row's every problem is told.
         found = excerpt.anchor()
         if not found.found:
-            message = _("The quote is not in its source “%(source)s”: %(why)s") % {
-                "source": source,
-                "why": found.problem,
-            }
-            if found.closest:
-                message += " " + _("The closest passage reads: “%(passage)s”.") % {
-                    "passage": found.closest
-                }
-            problems.append(Problem(number, "text", message))
+            problems.append(Problem(number, "text", not_found_message(found, source)))
         elif excerpt.anchor_problem:
             planned.note = excerpt.anchor_problem
 

@@ -154,6 +154,19 @@ def reanchor(selector: Selector, text: str) -> Anchor:
     )
 
 
+def not_found_message(found: Anchor, source: object) -> str:
+    """Why a quote was refused, with the passage of `source` that comes closest to it."""
+    message = _("The quote is not in its source “%(source)s”: %(why)s") % {
+        "source": source,
+        "why": found.problem,
+    }
+    if found.closest:
+        message += " " + _("The closest passage reads: “%(passage)s”.") % {
+            "passage": found.closest
+        }
+    return message
+
+
 def closest_passage(quote: str, text: str) -> str:
     """The stretch of `text` most like `quote`, for an editor looking at an unfound quote."""
     needle = fold(quote)
