@@ -21,6 +21,7 @@ from astana_cms.editorial.admin import (
     READONLY_EDITORIAL_FIELDS,
     EditorialAdmin,
     EditorialForm,
+    ReadOnlyAdminMixin,
 )
 from rounds.admin import ActorAdmin, RoundAdmin, VenueAdmin
 from rounds.models import Actor, Round, Venue
@@ -161,7 +162,7 @@ class TopicAdmin(SpreadsheetImportMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name_en",)}
 
 
-class ExcerptInline(admin.TabularInline):
+class ExcerptInline(ReadOnlyAdminMixin, admin.TabularInline):
     """A source's excerpts, listed: each is an entry of its own, edited on its own page where
     the workflow, its version and its corrections apply."""
 
@@ -170,15 +171,6 @@ class ExcerptInline(admin.TabularInline):
     fields = ("text", "speaker", "round", "state")
     readonly_fields = fields
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class SourceForm(EditorialForm):

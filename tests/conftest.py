@@ -63,3 +63,11 @@ def no_login_throttling(settings):
     """Tests log in many times with `client.login`, which axes cannot see a request for; the
     throttling has tests of its own that switch it back on."""
     settings.AXES_ENABLED = False
+
+
+@pytest.fixture
+def editor_account(db):
+    """The account `import_sheet --user editor` names (the demo's editor, when it is loaded)."""
+    from tests.factories import UserFactory
+
+    return UserFactory(username="editor", role="Editor")

@@ -11,21 +11,11 @@ from django.utils import translation
 from astana_cms.editorial import workflow
 from astana_cms.editorial.models import AuditRecord, State
 from rounds.models import Round, Venue, VenueAlias
-from statements import importing
+from statements.importing import import_file as engine_import_file
 from tests.factories import ActorFactory, UserFactory
+from tests.helpers import import_file
 
-pytestmark = pytest.mark.django_db
-
-@pytest.fixture(autouse=True)
-def editor_account(db):
-    """The importer the command names with --user (the demo's editor, when it is loaded)."""
-    return UserFactory(username="editor", role="Editor")
-
-
-def import_file(kind, data, filename, user=None, **options):
-    """The engine as an editor runs it: an import always names its importer."""
-    importer = user or UserFactory(username="editor", role="Editor")
-    return importing.import_file(kind, data, filename, importer, **options)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("editor_account")]
 
 
 DATA = Path(__file__).parent / "data"
@@ -145,7 +135,7 @@ def test_the_importer_is_named_always(venues):
     # Without an importer the entries would have no author, and anyone could verify them.
     with pytest.raises(CommandError, match="--user"):
         call_command("import_sheet", "rounds", str(REFERENCE), stdout=StringIO(), stderr=StringIO())
-    report = importing.import_file("rounds", REFERENCE.read_bytes(), "r.csv", user=None)
+    report = engine_import_file("rounds", REFERENCE.read_bytes(), "r.csv", user=None)
     assert [str(p) for p in report.problems] == ["An import names its importer: give a user."]
     assert not report.written
 

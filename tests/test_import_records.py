@@ -12,22 +12,11 @@ from django.utils import translation
 
 from astana_cms.editorial.models import AuditRecord, State
 from rounds.models import Actor, ActorAlias, Participation, Round, Venue, VenueAlias
-from statements import importing
 from statements.models import Excerpt, Outlet, Source, Topic
 from tests.factories import ExcerptFactory, UserFactory
+from tests.helpers import import_file
 
-pytestmark = pytest.mark.django_db
-
-@pytest.fixture(autouse=True)
-def editor_account(db):
-    """The importer the command names with --user (the demo's editor, when it is loaded)."""
-    return UserFactory(username="editor", role="Editor")
-
-
-def import_file(kind, data, filename, user=None, **options):
-    """The engine as an editor runs it: an import always names its importer."""
-    importer = user or UserFactory(username="editor", role="Editor")
-    return importing.import_file(kind, data, filename, importer, **options)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("editor_account")]
 
 
 DATA = Path(__file__).parent / "data"

@@ -615,15 +615,8 @@ class EditorialAdmin(SimpleHistoryAdmin):
         return self._bulk_with_note(request, queryset, "withdraw")
 
 
-@admin.register(AuditRecord)
-class AuditRecordAdmin(admin.ModelAdmin):
-    """The audit trail, for reading: nobody adds, changes or deletes a record here."""
-
-    list_display = ("at", "action", "content_type", "object_id", "from_state", "to_state", "user")
-    list_filter = ("action", "content_type", "public", "four_eyes_override")
-    list_select_related = ("user", "content_type")
-    search_fields = ("note", "user__username")
-    date_hierarchy = "at"
+class ReadOnlyAdminMixin:
+    """Shown, never added, changed or deleted here."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -633,3 +626,14 @@ class AuditRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(AuditRecord)
+class AuditRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit trail, for reading: nobody adds, changes or deletes a record here."""
+
+    list_display = ("at", "action", "content_type", "object_id", "from_state", "to_state", "user")
+    list_filter = ("action", "content_type", "public", "four_eyes_override")
+    list_select_related = ("user", "content_type")
+    search_fields = ("note", "user__username")
+    date_hierarchy = "at"

@@ -735,6 +735,14 @@ def _locked_revision(revision: Revision) -> tuple[Revision, EditorialEntry]:
     return current, entry
 
 
+def _stamp(revision: Revision, status: str, user: User, step: str, *also: str) -> None:
+    """Move a revision to `status`, noting who took the step ("verified", "closed") and when."""
+    revision.status = status
+    setattr(revision, f"{step}_by", user)
+    setattr(revision, f"{step}_at", timezone.now())
+    revision.save(update_fields=["status", f"{step}_by", f"{step}_at", *also])
+
+
 def _refuse_closed(revision: Revision, *statuses: str) -> None:
     if revision.status not in statuses:
         raise TransitionRefused(
@@ -758,10 +766,7 @@ def verify_correction(revision: Revision, user: User, note: str = "") -> AuditRe
         problems = proposed_entry(entry, current.data).verification_problems()
         if problems:
             raise TransitionRefused(" ".join(map(str, problems)), _("not ready"))
-        current.status = Revision.Status.VERIFIED
-        current.verified_by = user
-        current.verified_at = timezone.now()
-        current.save(update_fields=["status", "verified_by", "verified_at"])
+        _stamp(current, Revision.Status.VERIFIED, user, "verified")
         record = _record(
             entry,
             AuditRecord.Action.VERIFY,
@@ -807,11 +812,8 @@ def publish_correction(revision: Revision, user: User, note: str = "") -> AuditR
                 proposed.set_related_value(name, value)
             else:
                 getattr(proposed, name).set(value)
-        current.status = Revision.Status.PUBLISHED
         current.note = note
-        current.closed_by = user
-        current.closed_at = timezone.now()
-        current.save(update_fields=["status", "note", "closed_by", "closed_at"])
+        _stamp(current, Revision.Status.PUBLISHED, user, "closed", "note")
         record = _record(
             proposed,
             AuditRecord.Action.CORRECT,
@@ -845,10 +847,7 @@ def reject_correction(revision: Revision, user: User, reason: str = "") -> Audit
                 _("Give the reason for rejecting this correction: its author will see it."),
                 _("no note"),
             )
-        current.status = Revision.Status.REJECTED
-        current.closed_by = user
-        current.closed_at = timezone.now()
-        current.save(update_fields=["status", "closed_by", "closed_at"])
+        _stamp(current, Revision.Status.REJECTED, user, "closed")
         record = _record(
             entry,
             AuditRecord.Action.REJECT,
