@@ -5,11 +5,13 @@ hundreds of admin and import operations that checks the promise after every step
 
 import random
 import re
+import threading
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connection, connections
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -280,6 +282,38 @@ def test_5_a_draft_verified_and_published_while_the_import_runs_is_not_overwritt
     assert excerpt.version > version
     assert not AuditRecord.for_entry(excerpt).filter(action="import").exists()
     assert SearchEntry.objects.filter(pk=excerpt.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_5_on_two_connections_the_publication_wins_and_the_row_is_a_conflict(demo):
+    """Two app servers: one imports, the other publishes the same draft meanwhile."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks between concurrent connections are a PostgreSQL matter")
+    editor = get_user_model().objects.get(username="editor")
+    excerpt = Excerpt.objects.filter(state=State.DRAFT, start__isnull=False).first()
+    publish_source_of(excerpt)
+    sheet = importing.export_sheet("excerpts", Excerpt.objects.filter(pk=excerpt.pk), "csv")
+    sheet = sheet.decode("utf-8").replace(",quote,", ",paraphrase,").encode("utf-8")
+    published = threading.Event()
+
+    def publish_elsewhere():
+        try:
+            walk(Excerpt.objects.get(pk=excerpt.pk), State.PUBLISHED)
+        finally:
+            published.set()
+            connections.close_all()
+
+    def meanwhile(phase, done, total):
+        if phase == "write" and done == 0:  # read, not yet written: the other server acts
+            other = threading.Thread(target=publish_elsewhere)
+            other.start()
+            other.join()
+
+    report = importing.import_file("excerpts", sheet, "x.csv", editor, progress=meanwhile)
+    assert published.is_set()
+    assert [outcome for _n, outcome, _note in report.rows] == ["conflict"]
+    excerpt.refresh_from_db()
+    assert excerpt.state == State.PUBLISHED and excerpt.kind == "quote"
 
 
 # --- 6. Services given a stale copy ------------------------------------------------------------
