@@ -591,3 +591,17 @@ def test_the_dashboard_offers_a_verifier_only_what_they_may_verify(client, login
     walk(excerpt, State.VERIFIED)
     workflow.return_to_draft(excerpt, UserFactory(role="Verifier"), "راجع")
     assert listed.filter(pk=excerpt.pk).exists()  # verified since: a fresh check
+
+
+def test_no_entry_is_born_public_and_no_update_sets_a_state(logins):
+    from astana_cms.editorial.models import StateChangeOutsideWorkflow
+
+    source = Source.objects.published().first()
+    born_public = Excerpt(source=source, text="x", state=State.PUBLISHED)
+    with pytest.raises(StateChangeOutsideWorkflow, match="starts as a draft"):
+        born_public.save()
+    with pytest.raises(StateChangeOutsideWorkflow, match="bypasses the review workflow"):
+        Excerpt.objects.filter(state=State.DRAFT).update(state=State.PUBLISHED)
+    assert not Excerpt.objects.filter(text="x").exists()
+    with pytest.raises(StateChangeOutsideWorkflow):  # bulk_update goes through update()
+        Excerpt.objects.bulk_update(list(Excerpt.objects.all()[:1]), ["state"])

@@ -637,3 +637,20 @@ class AuditRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("user", "content_type")
     search_fields = ("note", "user__username")
     date_hierarchy = "at"
+
+
+@admin.register(Revision)
+class RevisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every correction, open or decided: each is acted on from its entry's page."""
+
+    list_display = (
+        "content_type",
+        "object_id",
+        "status",
+        "created_by",
+        "created_at",
+        "verified_by",
+    )
+    list_filter = ("status", "content_type")
+    list_select_related = ("content_type", "created_by", "verified_by")
+    date_hierarchy = "created_at"
