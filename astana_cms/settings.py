@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "astana_cms.editorial",
     "rounds",
     "statements",
+    "public",
 ]
 
 MIDDLEWARE = [
@@ -85,7 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "statements.context_processors.public_site",
+                "public.context_processors.public_site",
             ],
         },
     },

@@ -7,7 +7,7 @@ from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from astana_cms.health import healthz
-from statements.sitemaps import SITEMAPS
+from public.sitemaps import SITEMAPS
 
 admin.site.site_header = _("Astana CMS")
 admin.site.site_title = _("Astana CMS")
@@ -34,6 +34,6 @@ urlpatterns = [
 
 # Public pages carry their language in the URL (/ar/…, /en/…); `/` redirects to the reader's.
 urlpatterns += i18n_patterns(
-    path("", include("statements.urls")),
+    path("", include("public.urls")),
     prefix_default_language=True,
 )

@@ -139,7 +139,7 @@ def main() -> None:
             "import os, sys, time, django;"
             "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'astana_cms.settings');"
             "django.setup();"
-            "from statements.importing import import_file;"
+            "from astana_cms.imports.engine import import_file;"
             f"data = open({str(path)!r}, 'rb').read();"
             "start = time.perf_counter();"
             "report = import_file('excerpts', data, 'excerpts.csv');"

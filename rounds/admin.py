@@ -8,6 +8,7 @@ from astana_cms.editorial.admin import (
     EditorialAdmin,
     ReviewedParentInline,
 )
+from astana_cms.imports.admin import SpreadsheetImportMixin
 
 from .models import Actor, ActorAlias, Participation, Round, Venue, VenueAlias
 
@@ -18,7 +19,8 @@ class VenueAliasInline(admin.TabularInline):
 
 
 @admin.register(Venue)
-class VenueAdmin(admin.ModelAdmin):
+class VenueAdmin(SpreadsheetImportMixin, admin.ModelAdmin):
+    import_kind = "venues"
     list_display = ("name_ar", "name_en", "country_en", "alias_list")
     search_fields = ("name_ar", "name_en", "slug", "aliases__name")
     prepopulated_fields = {"slug": ("name_en",)}
@@ -38,7 +40,8 @@ class ActorAliasInline(admin.TabularInline):
 
 
 @admin.register(Actor)
-class ActorAdmin(admin.ModelAdmin):
+class ActorAdmin(SpreadsheetImportMixin, admin.ModelAdmin):
+    import_kind = "actors"
     list_display = ("name_ar", "name_en", "kind", "title_ar", "affiliation", "alias_list")
     list_filter = ("kind",)
     list_select_related = ("affiliation",)
@@ -62,7 +65,8 @@ class ParticipationInline(ReviewedParentInline, admin.TabularInline):
 
 
 @admin.register(Round)
-class RoundAdmin(EditorialAdmin):
+class RoundAdmin(SpreadsheetImportMixin, EditorialAdmin):
+    import_kind = "rounds"
     list_display = (
         "name_ar",
         "name_en",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -105,6 +106,9 @@ class Actor(Bilingual):
         verbose_name = _("actor")
         verbose_name_plural = _("actors")
 
+    def get_absolute_url(self) -> str:
+        return reverse("public:actor", args=[self.slug])
+
     @property
     def title(self) -> str:
         return in_reader_language(self.title_ar, self.title_en)
@@ -180,6 +184,9 @@ class Round(Bilingual, EditorialEntry):
                 name="rounds_round_number_iff_numbered",
             ),
         ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("public:round", args=[self.slug])
 
     def clean(self) -> None:
         errors = {}

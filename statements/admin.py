@@ -23,10 +23,8 @@ from astana_cms.editorial.admin import (
     EditorialForm,
     ReadOnlyAdminMixin,
 )
-from rounds.admin import ActorAdmin, RoundAdmin, VenueAdmin
-from rounds.models import Actor, Round, Venue
+from astana_cms.imports.admin import SpreadsheetImportMixin
 
-from .admin_import import SpreadsheetImportMixin
 from .models import Excerpt, Outlet, Source, Topic, sha256_of
 from .provenance import Capture, locate, not_found_message
 
@@ -383,26 +381,3 @@ class ExcerptAdmin(SpreadsheetImportMixin, EditorialAdmin):
     @admin.display(description=_("passage in the source"))
     def provenance(self, obj: Excerpt) -> SafeString:
         return passage_in_context(obj)
-
-
-# The registries and rounds are imported by the engine that lives here (statements builds on
-# rounds, never the reverse), so their admins gain import and export from this module.
-class VenueAdminWithImport(SpreadsheetImportMixin, VenueAdmin):
-    import_kind = "venues"
-
-
-class ActorAdminWithImport(SpreadsheetImportMixin, ActorAdmin):
-    import_kind = "actors"
-
-
-class RoundAdminWithImport(SpreadsheetImportMixin, RoundAdmin):
-    import_kind = "rounds"
-
-
-for model, model_admin in (
-    (Venue, VenueAdminWithImport),
-    (Actor, ActorAdminWithImport),
-    (Round, RoundAdminWithImport),
-):
-    admin.site.unregister(model)
-    admin.site.register(model, model_admin)

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,16 +9,17 @@ class StatementsConfig(AppConfig):
 
     def ready(self) -> None:
         from astana_cms.editorial.signals import publicity_changed
-        from rounds.models import Actor, ActorAlias, Participation, Venue, VenueAlias
+        from astana_cms.imports.engine import register
+        from rounds.models import Actor
 
         from . import signals
-        from .models import Excerpt, Outlet, Topic
+        from .resources import ExcerptResource, OutletResource, SourceResource, TopicResource
 
-        # The registries that public pages show (names, aliases, participants) are not
-        # reviewed entries: a change to them clears the public pages' cache directly.
-        for model in (Actor, ActorAlias, Venue, VenueAlias, Outlet, Topic, Participation):
-            post_save.connect(signals.registry_changed, sender=model)
-            post_delete.connect(signals.registry_changed, sender=model)
+        register("outlets", OutletResource)
+        register("topics", TopicResource)
+        register("sources", SourceResource)
+        register("excerpts", ExcerptResource)
+
+        # The search index follows what is public, and the names it holds.
         post_save.connect(signals.reindex_speaker, sender=Actor)
         publicity_changed.connect(signals.publicity_changed)
-        m2m_changed.connect(signals.topics_changed, sender=Excerpt.topics.through)

@@ -62,6 +62,9 @@ class Topic(Bilingual):
         verbose_name = _("topic")
         verbose_name_plural = _("topics")
 
+    def get_absolute_url(self) -> str:
+        return reverse("public:topic", args=[self.slug])
+
     @property
     def description(self) -> str:
         return in_reader_language(self.description_ar, self.description_en)
@@ -165,6 +168,9 @@ class Source(EditorialEntry):
             return self.headline
         # Many captures carry no headline: name them by their opening words.
         return Truncator(" ".join(self.text.split())).words(8)
+
+    def get_absolute_url(self) -> str:
+        return reverse("public:source", args=[self.pk])
 
     def derive_fields(self) -> None:
         """What is stored but never typed: the text's hash; no URL as NULL, not ""."""
@@ -415,7 +421,7 @@ class Excerpt(EditorialEntry):
         return Truncator(self.text).chars(80)
 
     def get_absolute_url(self) -> str:
-        return reverse("statements:excerpt", args=[self.pk])
+        return reverse("public:excerpt", args=[self.pk])
 
     @property
     def is_anchored(self) -> bool:

@@ -1,14 +1,8 @@
-"""Keeping what readers see current when the registries behind the pages change."""
+"""Keeping the search index in step with what is public and with the names it holds."""
 
-from astana_cms.editorial.cache import public_record_changed
-from astana_cms.editorial.models import State
 from rounds.models import Round
 
 from .models import Excerpt, SearchEntry, Source
-
-
-def registry_changed(sender, **kwargs) -> None:
-    public_record_changed()
 
 
 def reindex_speaker(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
@@ -29,9 +23,3 @@ def publicity_changed(sender, entry, **kwargs) -> None:
     else:
         return
     SearchEntry.sync(excerpts)
-
-
-def topics_changed(sender, instance, action: str, **kwargs) -> None:
-    """Retagging a published excerpt changes its topic pages."""
-    if action.startswith("post_") and getattr(instance, "state", None) == State.PUBLISHED:
-        public_record_changed()

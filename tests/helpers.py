@@ -1,6 +1,6 @@
 """Helpers shared by the tests."""
 
-from statements import importing
+from astana_cms.imports import engine as importing
 from tests.factories import UserFactory
 
 

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import translation
 
-from statements.dates import DateError, parse_date
+from astana_cms.imports.dates import DateError, parse_date
 
 JUNE_21 = datetime.date(2023, 6, 21)
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from astana_cms.editorial.models import AuditRecord, State
+from astana_cms.imports.engine import IMPORTS, export_sheet
 from rounds.models import Actor, Participation, Round, Venue
-from statements.importing import IMPORTS, export_sheet
 from statements.models import Excerpt, Outlet, SearchEntry, Source, Topic
 from tests.factories import UserFactory
 from tests.helpers import import_file

@@ -10,8 +10,8 @@ from django.utils import translation
 
 from astana_cms.editorial import workflow
 from astana_cms.editorial.models import AuditRecord, State
+from astana_cms.imports.engine import import_file as engine_import_file
 from rounds.models import Round, Venue, VenueAlias
-from statements.importing import import_file as engine_import_file
 from tests.factories import ActorFactory, UserFactory
 from tests.helpers import import_file
 

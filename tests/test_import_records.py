@@ -1,5 +1,5 @@
 """Importing the record itself: registries, sources with their captured text, and excerpts
-anchored in them. All or nothing, drafts only, never over reviewed work (statements/importing)."""
+anchored in them. All or nothing, drafts only, never over reviewed work (astana_cms/imports)."""
 
 import csv
 import io

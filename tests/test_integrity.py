@@ -17,8 +17,8 @@ from django.utils.html import escape
 
 from astana_cms.editorial import workflow
 from astana_cms.editorial.models import AuditRecord, PublicEntryDeletion, Revision, State
+from astana_cms.imports import engine as importing
 from rounds.models import Actor, Participation, Round
-from statements import importing
 from statements.models import Excerpt, SearchEntry, Source
 from statements.provenance import Capture
 from tests.factories import UserFactory, walk

@@ -47,7 +47,7 @@ def test_home_shows_published_excerpts_and_nothing_else(client):
     # A published excerpt on an unpublished source stays hidden too.
     force_state(ExcerptFactory(state=State.PUBLISHED, text="المبعوث").source, State.DRAFT)
 
-    page = client.get(reverse("statements:home")).content.decode()
+    page = client.get(reverse("public:home")).content.decode()
     assert "الحل في سوريا" in page
     assert "الجولة المنشورة" in page
     assert hidden and "ليس عسكريًا" not in page
@@ -62,13 +62,13 @@ def test_home_escapes_what_editors_type(client):
     ExcerptFactory(
         state=State.PUBLISHED, source=source, round=round_, text="<script>alert(1)</script>"
     )
-    page = client.get(reverse("statements:home")).content.decode()
+    page = client.get(reverse("public:home")).content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_home_has_no_inline_script_or_style(client, demo):
-    page = client.get(reverse("statements:home")).content.decode()
+    page = client.get(reverse("public:home")).content.decode()
     assert "<script" not in page
     assert "style=" not in page
     assert "<style" not in page

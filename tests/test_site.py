@@ -153,10 +153,10 @@ class TestNothingUnpublishedLeaks:
         marker = hidden[state]
         expected = 410 if state == State.WITHDRAWN else 404
         for url in (
-            reverse("statements:round", args=[marker["round"].slug]),
-            reverse("statements:source", args=[marker["source"].pk]),
-            reverse("statements:excerpt", args=[marker["excerpt"].pk]),
-            reverse("statements:round_feed", args=[marker["round"].slug]),
+            reverse("public:round", args=[marker["round"].slug]),
+            reverse("public:source", args=[marker["source"].pk]),
+            reverse("public:excerpt", args=[marker["excerpt"].pk]),
+            reverse("public:round_feed", args=[marker["round"].slug]),
         ):
             response = client.get(url)
             if "/feeds/" in url:
@@ -166,8 +166,8 @@ class TestNothingUnpublishedLeaks:
             assert marker["word"] not in response.content.decode()
         # A speaker or topic known only from hidden entries has no page either.
         for url in (
-            reverse("statements:actor", args=[marker["speaker"].slug]),
-            reverse("statements:topic", args=[marker["topic"].slug]),
+            reverse("public:actor", args=[marker["speaker"].slug]),
+            reverse("public:topic", args=[marker["topic"].slug]),
         ):
             assert client.get(url).status_code == 404, url
 
@@ -212,7 +212,7 @@ class TestConventions:
 
     def test_every_page_carries_search_feed_and_data_links(self, pages):
         pages = {url: r for url, r in pages.items() if r.status_code == 200}
-        data_urls = (reverse("statements:data"),)
+        data_urls = (reverse("public:data"),)
         for url, response in pages.items():
             if not response["Content-Type"].startswith("text/html") or response.status_code != 200:
                 continue
@@ -285,7 +285,7 @@ class TestPages:
 
     def test_source_page_lists_its_excerpts_but_not_the_article(self, client, demo):
         source = Source.objects.published().get()
-        response = client.get(reverse("statements:source", args=[source.pk]))
+        response = client.get(reverse("public:source", args=[source.pk]))
         html = response.content.decode()
         excerpts = list(response.context["excerpts"])
         assert [e.start for e in excerpts] == sorted(e.start for e in excerpts)
@@ -369,7 +369,7 @@ def search_response(client, path=None, **params):
     # These tests change states behind the workflow's back: index and cache follow by hand.
     SearchEntry.rebuild()
     cache.clear()
-    response = client.get(path or reverse("statements:search"), params)
+    response = client.get(path or reverse("public:search"), params)
     assert response.status_code == 200
     return response
 
@@ -438,7 +438,7 @@ class TestSearch:
         publish_quote(source, round_, text)
         SearchEntry.rebuild()
         cache.clear()
-        html = client.get(reverse("statements:search"), {"q": "الاخير"}).content.decode()
+        html = client.get(reverse("public:search"), {"q": "الاخير"}).content.decode()
         assert "&lt;b&gt;<mark>الأخير</mark>&lt;/b&gt;" in html
 
     def test_filters(self, client, corpus):
@@ -455,12 +455,13 @@ class TestSearch:
         assert found(client, q="أستانة", kind="paraphrase") == []
 
     def test_unpublished_rounds_are_not_offered_as_filters(self, client, corpus):
-        response = client.get(reverse("statements:search"))
+        response = client.get(reverse("public:search"))
         choices = [value for value, _ in response.context["filters"].form.fields["round"].choices]
         assert [str(c) for c in choices if c] == ["round-20"]
 
     def test_results_are_paginated_and_a_large_count_is_capped(self, client, corpus, monkeypatch):
-        from statements import search, views
+        from public import views
+        from statements import search
 
         source, round_ = corpus
         for n in range(25):
@@ -478,7 +479,7 @@ class TestSearch:
         assert "More than 10 results" in response.content.decode()
 
     def test_an_empty_query_is_not_an_error(self, client, corpus):
-        response = client.get(reverse("statements:search"), {"q": "  ،؛ "})
+        response = client.get(reverse("public:search"), {"q": "  ،؛ "})
         assert response.status_code == 200
         assert response.context["page"] is None
 
@@ -616,7 +617,7 @@ class TestSearchIndex:
         from django.core.cache import cache
 
         cache.clear()
-        page = client.get(reverse("statements:search"), {"q": q}).context["page"]
+        page = client.get(reverse("public:search"), {"q": q}).context["page"]
         return [e.text for e in page.object_list]
 
     def test_publishing_and_withdrawing_follow_into_search(self, client, demo):

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from statements.dates import parse_date
-from statements.importing import RoundResource
-from statements.spreadsheets import SheetError, read_sheet
+from astana_cms.imports.dates import parse_date
+from astana_cms.imports.reader import SheetError, read_sheet
+from rounds.resources import RoundResource
 
 ROUND_COLUMNS = RoundResource.columns
 

@@ -370,4 +370,4 @@ class TestPublicPermalink:
         assert client.get(excerpt.get_absolute_url()).status_code == 404
 
     def test_unknown_excerpt_is_404(self, client):
-        assert client.get(reverse("statements:excerpt", args=[999999])).status_code == 404
+        assert client.get(reverse("public:excerpt", args=[999999])).status_code == 404

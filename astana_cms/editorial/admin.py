@@ -252,6 +252,10 @@ class EditorialAdmin(SimpleHistoryAdmin):
         models.CharField: {"widget": forms.TextInput(attrs={"dir": "auto", "class": "vTextField"})},
     }
 
+    def view_on_site(self, obj) -> str | None:
+        # Only a public entry has a public page; staff see the rest here.
+        return obj.get_absolute_url() if obj.state == State.PUBLISHED else None
+
     # --- Permissions -------------------------------------------------------------------------
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:

@@ -298,6 +298,10 @@ class Bilingual(models.Model):
         return in_reader_language(self.name_ar, self.name_en)
 
 
+# A correction readers are shown: the same rule for a query as AuditRecord.is_public_correction.
+PUBLIC_CORRECTION = models.Q(action="correct", public=True)
+
+
 class AuditRecord(models.Model):
     """One step of an entry's review: who moved it from which state to which, when and why.
 
@@ -373,6 +377,10 @@ class AuditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.from_state} → {self.to_state}"
+
+    @property
+    def is_public_correction(self) -> bool:
+        return self.action == self.Action.CORRECT and self.public
 
     @classmethod
     def for_entry(cls, entry: models.Model) -> models.QuerySet[AuditRecord]:

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from statements.importing import IMPORTS, NEW, OUTCOMES, UNCHANGED, import_file
+from astana_cms.imports.engine import IMPORTS, NEW, OUTCOMES, UNCHANGED, import_file
 
 BAR_WIDTH = 30
 

@@ -10,9 +10,9 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from rounds.models import Round
+from statements.models import Excerpt
 
-from .models import Excerpt
-from .views import public_actors, public_excerpts, public_topics
+from .selectors import public_actors, public_excerpts, public_topics
 
 FEED_ITEMS = 50
 
@@ -77,21 +77,21 @@ class ScopedFeed(ExcerptFeed):
 
 
 class RoundFeed(ScopedFeed):
-    url_name, field = "statements:round", "round"
+    url_name, field = "public:round", "round"
 
     def objects(self):
         return Round.objects.published()
 
 
 class ActorFeed(ScopedFeed):
-    url_name, field = "statements:actor", "speaker"
+    url_name, field = "public:actor", "speaker"
 
     def objects(self):
         return public_actors()
 
 
 class TopicFeed(ScopedFeed):
-    url_name, field = "statements:topic", "topics"
+    url_name, field = "public:topic", "topics"
 
     def objects(self):
         return public_topics()

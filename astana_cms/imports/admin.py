@@ -1,6 +1,6 @@
 """The admin's spreadsheet import: upload, preview every row, then confirm (or fix the file).
 
-The same engine as `manage.py import_sheet` (statements/importing.py). The uploaded file waits
+The same engine as `manage.py import_sheet` (astana_cms/imports/engine.py). The uploaded file waits
 in a private temporary directory between the preview and the confirmation, under a random token
 kept in the editor's session.
 """
@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .importing import IMPORTS, export_sheet, import_file
+from .engine import IMPORTS, export_sheet, import_file
 
 UPLOADS = Path(tempfile.gettempdir()) / "astana-cms-imports"
 
@@ -35,12 +35,12 @@ class UploadForm(forms.Form):
 
 
 class SpreadsheetImportMixin:
-    """For a ModelAdmin whose model has an entry in `importing.IMPORTS` (`import_kind`): an
+    """For a ModelAdmin whose model has an entry in `engine.IMPORTS` (`import_kind`): an
     import page, its template, and exports of the selected (or all filtered) entries in the
     same columns, so that an export imports again as it is."""
 
     import_kind: str = ""
-    change_list_template = "admin/statements/change_list_with_import.html"
+    change_list_template = "admin/imports/change_list_with_import.html"
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -99,7 +99,7 @@ class SpreadsheetImportMixin:
                 context["report"] = report
                 if report.ok:
                     context["token"] = self._keep(request, data, upload.name)
-        return TemplateResponse(request, "admin/statements/import.html", context)
+        return TemplateResponse(request, "admin/imports/import.html", context)
 
     def _keep(self, request: HttpRequest, data: bytes, name: str) -> str:
         UPLOADS.mkdir(mode=0o700, exist_ok=True)

@@ -11,7 +11,6 @@ from collections import defaultdict
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -21,30 +20,30 @@ from django.views.decorators.http import require_GET
 from astana_cms.editorial.cache import cached_public_page, generation
 from astana_cms.editorial.models import AuditRecord, State
 from rounds.models import Actor, Participation, Round
+from statements import search
+from statements.models import Excerpt, SearchEntry, Source
+from statements.provenance import Capture, text_fragment_url
 
-from . import search
 from .filters import ExcerptFilter
-from .models import Excerpt, SearchEntry, Source, Topic
-from .provenance import Capture, text_fragment_url
+from .selectors import (
+    public_actors,
+    public_excerpts,
+    public_record,
+    public_topics,
+    with_excerpt_count,
+)
 
 LATEST_EXCERPTS = 20
 RELATED = 5
 PER_PAGE = 20
 
-EXCERPT_LIST_RELATED = ("speaker", "round__venue", "source__outlet")
 ROLE_ORDER = [role.value for role in Participation.Role]  # guarantors first, host last
-
-
-def public_excerpts():
-    return Excerpt.objects.published().select_related(*EXCERPT_LIST_RELATED)
 
 
 def gone(request: HttpRequest, entry, kind: str) -> HttpResponse:
     """410 for a withdrawn entry: the public note and the date, never the content."""
     record = AuditRecord.for_entry(entry).filter(action=AuditRecord.Action.WITHDRAW).first()
-    return render(
-        request, "statements/withdrawn.html", {"record": record, "kind": kind}, status=410
-    )
+    return render(request, "public/withdrawn.html", {"record": record, "kind": kind}, status=410)
 
 
 def published_or_gone(request: HttpRequest, model, **lookup):
@@ -63,7 +62,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The latest published excerpts and the timeline of the meetings."""
     excerpts = public_excerpts().order_by("-published_at", "-pk")[:LATEST_EXCERPTS]
     rounds = Round.objects.published().select_related("venue").order_by("-start_date")
-    return render(request, "statements/home.html", {"excerpts": excerpts, "rounds": rounds})
+    return render(request, "public/home.html", {"excerpts": excerpts, "rounds": rounds})
 
 
 @cached_public_page
@@ -71,7 +70,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
     """Every published meeting, in order, with the venue as it was named then."""
     rounds = with_excerpt_count(Round.objects.published().select_related("venue"))
     rounds = rounds.order_by("start_date")
-    return render(request, "statements/round_list.html", {"rounds": rounds})
+    return render(request, "public/round_list.html", {"rounds": rounds})
 
 
 @cached_public_page
@@ -105,9 +104,9 @@ def round_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "by_topic": sorted(by_topic.items(), key=lambda item: item[0].name),
         "by_speaker": sorted(by_speaker.items(), key=lambda item: item[0].name),
         "sources": list(sources.values()),
-        "feed_url": reverse("statements:round_feed", args=[round_.slug]),
+        "feed_url": reverse("public:round_feed", args=[round_.slug]),
     }
-    return render(request, "statements/round_detail.html", context)
+    return render(request, "public/round_detail.html", context)
 
 
 @cached_public_page
@@ -127,10 +126,7 @@ def excerpt_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # they were verified, with what surrounded them then, within their own paragraph.
         before = excerpt.quote_prefix.rsplit("\n", 1)[-1]
         after = excerpt.quote_suffix.split("\n", 1)[0]
-    records = list(AuditRecord.for_entry(excerpt).order_by("at"))
-    verified = next((r for r in reversed(records) if r.action == AuditRecord.Action.VERIFY), None)
-    published = next((r for r in records if r.action == AuditRecord.Action.PUBLISH), None)
-    corrections = [r for r in records if r.action == AuditRecord.Action.CORRECT and r.public]
+    record = public_record(excerpt)
     others = public_excerpts().exclude(pk=excerpt.pk)
     context = {
         "excerpt": excerpt,
@@ -139,17 +135,17 @@ def excerpt_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "passage": excerpt.quote_exact or excerpt.text,
         "after": after,
         "original_url": text_fragment_url(source.url or "", excerpt.quote_exact or excerpt.text),
-        "verified": verified,
-        "published": published,
-        "corrections": corrections,
+        "verified": record.verified,
+        "published": record.published,
+        "corrections": record.corrections,
         "same_speaker": others.filter(speaker=excerpt.speaker_id).order_by("-published_at")[
             :RELATED
         ],
         "same_round": others.filter(round=excerpt.round_id).order_by("source", "start")[:RELATED],
-        "json_ld": excerpt_json_ld(request, excerpt, verified),
-        "feed_url": reverse("statements:actor_feed", args=[excerpt.speaker.slug]),
+        "json_ld": excerpt_json_ld(request, excerpt, record.verified),
+        "feed_url": reverse("public:actor_feed", args=[excerpt.speaker.slug]),
     }
-    return render(request, "statements/excerpt_detail.html", context)
+    return render(request, "public/excerpt_detail.html", context)
 
 
 def excerpt_json_ld(request: HttpRequest, excerpt: Excerpt, verified) -> dict:
@@ -189,32 +185,13 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if response:
         return response
     excerpts = public_excerpts().filter(source=source).order_by("start", "pk")
-    return render(
-        request, "statements/source_detail.html", {"source": source, "excerpts": excerpts}
-    )
-
-
-def public_actors():
-    """Actors who said something published, or took part in a published meeting."""
-    return Actor.objects.filter(
-        Exists(Excerpt.objects.published().filter(speaker=OuterRef("pk")))
-        | Exists(Participation.objects.filter(actor=OuterRef("pk"), round__state=State.PUBLISHED))
-    )
-
-
-def with_excerpt_count(queryset):
-    """Annotate `excerpt_count`: how many *published* excerpts each row has."""
-    return queryset.annotate(
-        excerpt_count=Count(
-            "excerpts", filter=Q(excerpts__in=Excerpt.objects.published()), distinct=True
-        )
-    )
+    return render(request, "public/source_detail.html", {"source": source, "excerpts": excerpts})
 
 
 @cached_public_page
 def actor_list(request: HttpRequest) -> HttpResponse:
     actors = with_excerpt_count(public_actors())
-    return render(request, "statements/actor_list.html", {"actors": actors.order_by("name_ar")})
+    return render(request, "public/actor_list.html", {"actors": actors.order_by("name_ar")})
 
 
 @cached_public_page
@@ -231,23 +208,19 @@ def actor_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
     return render(
         request,
-        "statements/actor_detail.html",
+        "public/actor_detail.html",
         {
             "actor": actor,
             "excerpts": excerpts,
-            "feed_url": reverse("statements:actor_feed", args=[actor.slug]),
+            "feed_url": reverse("public:actor_feed", args=[actor.slug]),
         },
     )
-
-
-def public_topics():
-    return Topic.objects.filter(Exists(Excerpt.objects.published().filter(topics=OuterRef("pk"))))
 
 
 @cached_public_page
 def topic_list(request: HttpRequest) -> HttpResponse:
     topics = with_excerpt_count(public_topics())
-    return render(request, "statements/topic_list.html", {"topics": topics.order_by("name_ar")})
+    return render(request, "public/topic_list.html", {"topics": topics.order_by("name_ar")})
 
 
 @cached_public_page
@@ -264,28 +237,26 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         by_round[excerpt.round].append(excerpt)
     return render(
         request,
-        "statements/topic_detail.html",
+        "public/topic_detail.html",
         {
             "topic": topic,
             "by_round": list(by_round.items()),
-            "feed_url": reverse("statements:topic_feed", args=[topic.slug]),
+            "feed_url": reverse("public:topic_feed", args=[topic.slug]),
         },
     )
 
 
 @cached_public_page
 def methodology(request: HttpRequest) -> HttpResponse:
-    return render(request, "statements/methodology.html")
+    return render(request, "public/methodology.html")
 
 
 @cached_public_page
 def data(request: HttpRequest) -> HttpResponse:
-    downloads = [
-        (fmt.upper(), reverse("statements:download", args=[fmt])) for fmt in DOWNLOAD_FORMATS
-    ]
+    downloads = [(fmt.upper(), reverse("public:download", args=[fmt])) for fmt in DOWNLOAD_FORMATS]
     return render(
         request,
-        "statements/data.html",
+        "public/data.html",
         {"downloads": downloads, "license": settings.OPEN_DATA_LICENSE},
     )
 
@@ -301,7 +272,7 @@ DOWNLOAD_FORMATS = {
 @cached_public_page
 def download(request: HttpRequest, fmt: str) -> HttpResponse:
     """Every published excerpt with its provenance, as CSV, JSON or XLSX."""
-    from .resources import PublishedExcerptResource
+    from .opendata import PublishedExcerptResource
 
     if fmt not in DOWNLOAD_FORMATS:
         raise Http404
@@ -343,7 +314,7 @@ def search_aliases():
 def search_page(request: HttpRequest) -> HttpResponse:
     """One search box, filters, ranked and highlighted results."""
     query = search.parse(request.GET.get("q", ""), search_aliases())
-    base = Excerpt.objects.published().select_related(*EXCERPT_LIST_RELATED)
+    base = public_excerpts()
     filters = ExcerptFilter(request.GET, queryset=base)
     filtered_qs = filters.qs
     filtered = any(value for name, value in filters.form.data.items() if name not in ("q", "page"))
@@ -373,7 +344,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     params.pop("page", None)
     return render(
         request,
-        "statements/search.html",
+        "public/search.html",
         {
             "query": query,
             "q": request.GET.get("q", ""),

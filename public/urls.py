@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import feeds, views
 
-app_name = "statements"
+app_name = "public"
 
 urlpatterns = [
     path("", views.home, name="home"),

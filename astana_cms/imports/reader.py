@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 
 from astana_cms.text import fold
 
-from .resources import FORMULA_STARTS
+# What a spreadsheet takes for a formula: refused in cells read, escaped in cells written.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 
 
 @dataclass(frozen=True)

@@ -13,5 +13,5 @@ def public_site(request) -> dict:
             for code, _name in settings.LANGUAGES
             if code != getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
         ],
-        "site_feed_url": reverse("statements:feed"),
+        "site_feed_url": reverse("public:feed"),
     }

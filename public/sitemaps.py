@@ -5,9 +5,9 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from rounds.models import Round
+from statements.models import Excerpt, Source
 
-from .models import Excerpt, Source
-from .views import public_actors, public_topics
+from .selectors import public_actors, public_topics
 
 
 class PublicSitemap(Sitemap):
@@ -19,13 +19,13 @@ class PublicSitemap(Sitemap):
 class StaticPages(PublicSitemap):
     def items(self):
         return [
-            "statements:home",
-            "statements:rounds",
-            "statements:actors",
-            "statements:topics",
-            "statements:search",
-            "statements:methodology",
-            "statements:data",
+            "public:home",
+            "public:rounds",
+            "public:actors",
+            "public:topics",
+            "public:search",
+            "public:methodology",
+            "public:data",
         ]
 
     def location(self, name: str) -> str:
@@ -35,9 +35,6 @@ class StaticPages(PublicSitemap):
 class RoundPages(PublicSitemap):
     def items(self):
         return Round.objects.published().order_by("start_date")
-
-    def location(self, round_: Round) -> str:
-        return reverse("statements:round", args=[round_.slug])
 
 
 class ExcerptPages(PublicSitemap):
@@ -52,24 +49,15 @@ class SourcePages(PublicSitemap):
     def items(self):
         return Source.objects.published().order_by("pk")
 
-    def location(self, source: Source) -> str:
-        return reverse("statements:source", args=[source.pk])
-
 
 class ActorPages(PublicSitemap):
     def items(self):
         return public_actors().order_by("slug")
 
-    def location(self, actor) -> str:
-        return reverse("statements:actor", args=[actor.slug])
-
 
 class TopicPages(PublicSitemap):
     def items(self):
         return public_topics().order_by("slug")
-
-    def location(self, topic) -> str:
-        return reverse("statements:topic", args=[topic.slug])
 
 
 SITEMAPS = {

@@ -6,8 +6,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from rounds.models import Actor, Round
-
-from .models import Excerpt, Outlet, Topic
+from statements.models import Excerpt, Outlet, Topic
 
 
 def _with_published_excerpts(model, field: str):
