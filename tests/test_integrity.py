@@ -605,3 +605,18 @@ def test_no_entry_is_born_public_and_no_update_sets_a_state(logins):
     assert not Excerpt.objects.filter(text="x").exists()
     with pytest.raises(StateChangeOutsideWorkflow):  # bulk_update goes through update()
         Excerpt.objects.bulk_update(list(Excerpt.objects.all()[:1]), ["state"])
+
+
+def test_the_admin_shows_a_refused_step_with_its_reason_not_a_link(client, logins):
+    writer = UserFactory(username="writes-and-checks", role="Verifier")
+    writer.groups.add(*logins["editor"].groups.all())
+    excerpt = Excerpt.objects.filter(state=State.DRAFT, start__isnull=False).first()
+    excerpt.notes = "كتبه"
+    workflow.save_edit(excerpt, writer)
+    offer = next(o for o in workflow.offers(writer, excerpt) if o.transition is workflow.VERIFY)
+    assert not offer.allowed and "You wrote part" in offer.refused
+    page = as_user(client, writer).get(change_url(excerpt)).content.decode()
+    assert action_url(excerpt, "transition", "verify") not in page
+    assert "workflow-refused" in page and "You wrote part of this entry" in page
+    page = as_user(client, logins["verifier"]).get(change_url(excerpt)).content.decode()
+    assert action_url(excerpt, "transition", "verify") in page

@@ -443,25 +443,18 @@ class EditorialAdmin(SimpleHistoryAdmin):
             *super().get_urls(),
         ]
 
-    def available_transitions(self, request: HttpRequest, obj) -> list[workflow.Transition]:
-        return [
-            transition
-            for name, transition in workflow.TRANSITIONS.items()
-            if workflow.may(request.user, name, obj) and obj.state in transition.sources
-        ]
-
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             opts = self.model._meta
             context["workflow_buttons"] = [
                 (
-                    transition,
+                    offer,
                     reverse(
                         f"admin:{opts.app_label}_{opts.model_name}_transition",
-                        args=[obj.pk, transition.name],
+                        args=[obj.pk, offer.transition.name],
                     ),
                 )
-                for transition in self.available_transitions(request, obj)
+                for offer in workflow.offers(request.user, obj)
             ]
             context["correction"] = correction_context(obj, request.user)
             context["returned"] = (
@@ -500,6 +493,9 @@ class EditorialAdmin(SimpleHistoryAdmin):
                     % {"entry": obj, "step": AuditRecord.Action(transition.action).label},
                 )
                 return HttpResponseRedirect(change_url)
+        offer = next(
+            (o for o in workflow.offers(request.user, obj) if o.transition is transition), None
+        )
         context = {
             **self.admin_site.each_context(request),
             "title": workflow.ACTION_VERBS[name],
@@ -510,12 +506,8 @@ class EditorialAdmin(SimpleHistoryAdmin):
             "note_required": transition.note_required,
             "offer_dependencies": transition is workflow.PUBLISH
             and any(d.state != State.PUBLISHED for d in obj.publication_dependencies()),
-            "offer_override": transition is workflow.VERIFY
-            and request.user.is_superuser
-            and request.user.pk in workflow.authors_since_verification(obj),
-            "problems": obj.verification_problems()
-            if transition in (workflow.VERIFY, workflow.PUBLISH)
-            else [],
+            "offer_override": offer is not None and offer.override,
+            "problems": [offer.refused, *offer.problems] if offer else [],
         }
         return TemplateResponse(request, "admin/editorial/transition.html", context)
 

@@ -224,9 +224,7 @@ class EditorialEntry(models.Model):
         fields = [f for f in cls._meta.concrete_fields if f.editable]
         # Many-to-many through a model of its own (a round's participants) is a relation.
         fields += [f for f in cls._meta.many_to_many if f.remote_field.through._meta.auto_created]
-        return [f.name for f in fields if f.name not in unreviewed] + list(
-            cls.REVIEWED_RELATIONS
-        )
+        return [f.name for f in fields if f.name not in unreviewed] + list(cls.REVIEWED_RELATIONS)
 
     # Related rows edited on the entry's page that count as its content (a round's
     # participants): each needs `related_value()` and `set_related_value()` on the model.

@@ -1,0 +1,97 @@
+"""The review workflow: the only code that changes an entry's state.
+
+Rounds, sources and excerpts move draft → verified → published (and published → withdrawn).
+Each transition is a plain function that checks permission and the entry's readiness, changes
+the state and writes its audit record, in one transaction. Admin views and actions, imports and
+management commands all call these functions; none of them sets `state` itself.
+
+Race safety: the entry's row is locked (PostgreSQL) and the state change is a conditional UPDATE
+(`… WHERE state = <the state we checked>`), so two people publishing the same entry at once
+produce exactly one transition and one record, on every database.
+"""
+
+from .core import (
+    ACTION_VERBS,
+    PUBLISH,
+    RETURN,
+    TRANSITIONS,
+    VERIFY,
+    WITHDRAW,
+    Transition,
+    TransitionRefused,
+    User,
+    may,
+)
+from .corrections import (
+    CORRECTION_ACTIONS,
+    field_value,
+    open_revision,
+    propose_correction,
+    proposed_entry,
+    publish_correction,
+    reject_correction,
+    verify_correction,
+)
+from .edits import (
+    authors_since_verification,
+    awaiting_verification_by,
+    check_edit,
+    create,
+    delete,
+    may_edit,
+    record_imports,
+    save_edit,
+    stale_refusal,
+    void_verification,
+)
+from .transitions import (
+    BulkReport,
+    Offer,
+    offers,
+    perform,
+    perform_many,
+    publish,
+    return_to_draft,
+    verify,
+    withdraw,
+)
+
+__all__ = [
+    "ACTION_VERBS",
+    "CORRECTION_ACTIONS",
+    "PUBLISH",
+    "RETURN",
+    "TRANSITIONS",
+    "VERIFY",
+    "WITHDRAW",
+    "BulkReport",
+    "Offer",
+    "Transition",
+    "TransitionRefused",
+    "User",
+    "authors_since_verification",
+    "awaiting_verification_by",
+    "check_edit",
+    "create",
+    "delete",
+    "field_value",
+    "may",
+    "may_edit",
+    "offers",
+    "open_revision",
+    "perform",
+    "perform_many",
+    "propose_correction",
+    "proposed_entry",
+    "publish",
+    "publish_correction",
+    "record_imports",
+    "reject_correction",
+    "return_to_draft",
+    "save_edit",
+    "stale_refusal",
+    "verify",
+    "verify_correction",
+    "void_verification",
+    "withdraw",
+]

@@ -1,0 +1,183 @@
+"""What every step of the workflow shares: refusals, the transitions' definitions, permissions,
+the audit record, the locked row and the one conditional UPDATE that changes a state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from ..cache import public_record_changed
+from ..models import (
+    AuditRecord,
+    EditorialEntry,
+    Revision,
+    State,
+    entry_label,
+)
+from ..signals import publicity_changed
+
+User = AbstractBaseUser | AnonymousUser
+
+
+class TransitionRefused(Exception):
+    """A transition the rules do not allow. `message` is what the user is told; `reason` is the
+    short form used when a bulk action reports what it skipped."""
+
+    def __init__(self, message: str | Promise, reason: str | Promise) -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+        self.reason = str(reason)
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    action: str  # AuditRecord.Action value
+    sources: tuple[str, ...]
+    target: str
+    wrong_state: Promise  # "Only drafts can be verified; this entry is %(state)s."
+    wrong_state_reason: Promise
+    done: Promise  # "%(count)d published", for bulk reports
+    note_required: Promise | None = None
+    public_note: bool = False
+    label: Promise | None = None  # the button: "Verify"
+
+
+VERIFY = Transition(
+    "verify",
+    AuditRecord.Action.VERIFY,
+    (State.DRAFT,),
+    State.VERIFIED,
+    _("Only drafts can be verified; this entry is %(state)s."),
+    _("not a draft"),
+    ngettext_lazy("%(count)d verified", "%(count)d verified", "count"),
+    label=_("Verify"),
+)
+PUBLISH = Transition(
+    "publish",
+    AuditRecord.Action.PUBLISH,
+    (State.VERIFIED,),
+    State.PUBLISHED,
+    _("Only verified entries can be published; this entry is %(state)s."),
+    _("not verified"),
+    ngettext_lazy("%(count)d published", "%(count)d published", "count"),
+    label=_("Publish"),
+)
+RETURN = Transition(
+    "return",
+    AuditRecord.Action.RETURN,
+    (State.VERIFIED,),
+    State.DRAFT,
+    _("Only verified entries can be returned to draft; this entry is %(state)s."),
+    _("not verified"),
+    ngettext_lazy("%(count)d returned to draft", "%(count)d returned to draft", "count"),
+    note_required=_("Give the reason for returning this entry: its author will see it."),
+    label=_("Return to draft"),
+)
+WITHDRAW = Transition(
+    "withdraw",
+    AuditRecord.Action.WITHDRAW,
+    (State.PUBLISHED,),
+    State.WITHDRAWN,
+    _("Only published entries can be withdrawn; this entry is %(state)s."),
+    _("not published"),
+    ngettext_lazy("%(count)d withdrawn", "%(count)d withdrawn", "count"),
+    note_required=_("Give the public note that readers will see in place of the entry."),
+    public_note=True,
+    label=_("Withdraw"),
+)
+TRANSITIONS: dict[str, Transition] = {t.name: t for t in (VERIFY, PUBLISH, RETURN, WITHDRAW)}
+
+ACTION_VERBS = {
+    "verify": _("verify"),
+    "publish": _("publish"),
+    "return": _("return to draft"),
+    "withdraw": _("withdraw"),
+    "correct": _("correct"),
+}
+
+
+def may(user: User, action: str, model: type[models.Model] | models.Model) -> bool:
+    """Whether `user` holds the workflow permission `action` ("verify"…) on `model`."""
+    opts = model._meta
+    return bool(
+        user and user.is_active and user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
+    )
+
+
+def _require_permission(user: User, action: str, entry: EditorialEntry) -> None:
+    if not may(user, action, entry):
+        raise TransitionRefused(
+            format_lazy(
+                _("You do not have permission to {action} {entries}."),
+                action=ACTION_VERBS[action],
+                entries=entry._meta.verbose_name_plural,
+            ),
+            _("no permission"),
+        )
+
+
+def _record(
+    entry: EditorialEntry,
+    action: str,
+    from_state: str,
+    to_state: str,
+    user: User | None,
+    note: str = "",
+    *,
+    public: bool = False,
+    four_eyes_override: bool = False,
+    revision: Revision | None = None,
+) -> AuditRecord:
+    return AuditRecord.objects.create(
+        content_type=ContentType.objects.get_for_model(entry),
+        object_id=entry.pk,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        user=user if user is not None and user.is_authenticated else None,
+        note=str(note),
+        public=public,
+        four_eyes_override=four_eyes_override,
+        label=entry_label(entry),
+        revision=revision,
+    )
+
+
+def _move(entry: EditorialEntry, from_state: str, to_state: str) -> None:
+    """The one place a state changes: a conditional UPDATE, refused if someone got there first.
+
+    A change into or out of the public record clears the public pages' cache on commit."""
+    changes = {"state": to_state, "version": models.F("version") + 1}
+    if to_state == State.PUBLISHED and entry.published_at is None:
+        changes["published_at"] = timezone.now()
+    moved = type(entry).objects.filter(pk=entry.pk, state=from_state)._move_state(**changes)
+    if moved != 1:
+        raise TransitionRefused(
+            _("Someone else changed this entry meanwhile; reload it and try again."),
+            _("changed meanwhile"),
+        )
+    entry.refresh_from_db(fields=["state", "version", "published_at"])
+    entry._loaded_state = entry.state
+    if State.PUBLISHED in (from_state, to_state):
+        public_record_changed()
+        publicity_changed.send(sender=type(entry), entry=entry)
+
+
+def _locked(entry: EditorialEntry) -> EditorialEntry:
+    """The entry as the database has it now, its row locked until the transaction ends."""
+    return type(entry).objects.select_for_update().get(pk=entry.pk)
+
+
+def _refresh_caller_copy(entry: EditorialEntry, current: EditorialEntry) -> None:
+    for name in ("state", "version", "published_at"):
+        setattr(entry, name, getattr(current, name))
+    entry._loaded_state = current.state

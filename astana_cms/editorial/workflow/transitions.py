@@ -1,0 +1,227 @@
+"""The four transitions (verify, publish, return, withdraw), one entry at a time or many."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from ..models import (
+    AuditRecord,
+    EditorialEntry,
+    Revision,
+    State,
+)
+from .core import (
+    PUBLISH,
+    RETURN,
+    TRANSITIONS,
+    VERIFY,
+    WITHDRAW,
+    Transition,
+    TransitionRefused,
+    User,
+    _locked,
+    _move,
+    _record,
+    _refresh_caller_copy,
+    _require_permission,
+    may,
+)
+from .edits import authors_since_verification
+
+
+def _perform(
+    transition: Transition,
+    entry: EditorialEntry,
+    user: User,
+    note: str = "",
+    *,
+    four_eyes_override: bool = False,
+    with_dependencies: bool = False,
+) -> AuditRecord:
+    note = (note or "").strip()
+    with transaction.atomic():
+        current = _locked(entry)
+        _require_permission(user, transition.name, current)
+        if current.state not in transition.sources:
+            raise TransitionRefused(
+                transition.wrong_state % {"state": current.get_state_display()},
+                transition.wrong_state_reason,
+            )
+        if transition.note_required and not note:
+            raise TransitionRefused(transition.note_required, _("no note"))
+
+        # Four eyes: nobody who wrote any of the content since it was last verified verifies
+        # it (a superuser may override, and the record says so).
+        override = transition is VERIFY and user.pk in authors_since_verification(current)
+        if override and not (four_eyes_override and user.is_superuser):
+            raise TransitionRefused(FOUR_EYES, _("four eyes"))
+
+        if transition in (VERIFY, PUBLISH):
+            problems = current.verification_problems()
+            if problems:
+                raise TransitionRefused(" ".join(map(str, problems)), _("not ready"))
+
+        if transition is PUBLISH:
+            for dependency in current.publication_dependencies():
+                _publish_dependency(dependency, user, with_dependencies)
+
+        from_state = current.state
+        if transition is WITHDRAW:
+            from .corrections import reject_correction  # corrections build on transitions
+
+            for revision in Revision.objects.of(current).open():
+                reject_correction(revision, user, _("The entry was withdrawn."))
+        _move(current, from_state, transition.target)
+        record = _record(
+            current,
+            transition.action,
+            from_state,
+            transition.target,
+            user,
+            note,
+            public=transition.public_note,
+            four_eyes_override=override,
+        )
+    _refresh_caller_copy(entry, current)
+    return record
+
+
+def _publish_dependency(dependency: EditorialEntry, user: User, with_dependencies: bool) -> None:
+    """An excerpt is public only with its source and round: publish them with it, if asked and
+    they are verified; otherwise refuse and say which is missing."""
+    current = _locked(dependency)
+    if current.state == State.PUBLISHED:
+        _refresh_caller_copy(dependency, current)
+        return
+    name = dependency._meta.verbose_name
+    if with_dependencies and current.state == State.VERIFIED:
+        _perform(PUBLISH, dependency, user)
+        return
+    dependency = current
+    raise TransitionRefused(
+        format_lazy(
+            _("Its {name} “{title}” is {state}: publish it first, or with this entry."),
+            name=name,
+            title=str(dependency),
+            state=dependency.get_state_display(),
+        ),
+        format_lazy(_("{name} not published"), name=name),
+    )
+
+
+def verify(
+    entry: EditorialEntry, user: User, note: str = "", *, four_eyes_override: bool = False
+) -> AuditRecord:
+    """A verifier confirms a draft against its evidence."""
+    return _perform(VERIFY, entry, user, note, four_eyes_override=four_eyes_override)
+
+
+def publish(
+    entry: EditorialEntry, user: User, note: str = "", *, with_dependencies: bool = False
+) -> AuditRecord:
+    """A publisher releases a verified entry (with its verified source and round, if asked)."""
+    return _perform(PUBLISH, entry, user, note, with_dependencies=with_dependencies)
+
+
+def return_to_draft(entry: EditorialEntry, user: User, reason: str) -> AuditRecord:
+    """A verifier sends a verified entry back to its author, saying why."""
+    return _perform(RETURN, entry, user, reason)
+
+
+def withdraw(entry: EditorialEntry, user: User, note: str) -> AuditRecord:
+    """A publisher takes a published entry down; readers see the note in its place."""
+    return _perform(WITHDRAW, entry, user, note)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A transition as the admin offers it to one user on one entry."""
+
+    transition: Transition
+    refused: str = ""  # why the user cannot take it now, in the newsroom's words
+    problems: tuple[str, ...] = ()  # what the entry lacks (shown; the step is refused)
+    override: bool = False  # a superuser may take it anyway, recorded (four eyes)
+
+    @property
+    def allowed(self) -> bool:
+        return not self.refused and not self.problems
+
+    @property
+    def note_required(self) -> bool:
+        return self.transition.note_required is not None
+
+
+FOUR_EYES = _(
+    "You wrote part of this entry's content since it was last verified: another verifier must "
+    "check it."
+)
+
+
+def offers(user: User, entry: EditorialEntry) -> list[Offer]:
+    """The transitions `user` holds the permission for and `entry`'s state allows, each with
+    what stands in its way: the one place the admin asks what a user may do."""
+    result = []
+    for name, transition in TRANSITIONS.items():
+        if entry.state not in transition.sources or not may(user, name, entry):
+            continue
+        refused, override = "", False
+        if transition is VERIFY and user.pk in authors_since_verification(entry):
+            override = bool(user.is_superuser)
+            refused = "" if override else str(FOUR_EYES)
+        problems = ()
+        if transition in (VERIFY, PUBLISH):
+            problems = tuple(str(p) for p in entry.verification_problems())
+        result.append(Offer(transition, refused, problems, override))
+    return result
+
+
+def perform(name: str, entry: EditorialEntry, user: User, note: str = "", **options) -> AuditRecord:
+    """Run the transition called `name` ("verify", "publish", "return", "withdraw")."""
+    return _perform(TRANSITIONS[name], entry, user, note, **options)
+
+
+# --- Many at once ----------------------------------------------------------------------------
+
+
+@dataclass
+class BulkReport:
+    transition: Transition
+    done: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    messages: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        parts = [self.transition.done % {"count": self.done}]
+        if self.skipped:
+            total = sum(self.skipped.values())
+            reasons = ", ".join(
+                f"{reason} ({n})" if len(self.skipped) > 1 else reason
+                for reason, n in self.skipped.most_common()
+            )
+            parts.append(
+                ngettext("%(count)d skipped: %(reasons)s", "%(count)d skipped: %(reasons)s", total)
+                % {"count": total, "reasons": reasons}
+            )
+        return "; ".join(parts)
+
+
+def perform_many(name: str, entries, user: User, note: str = "", **options) -> BulkReport:
+    """Apply one transition to each entry under the same rules, each in its own transaction,
+    and report what was done and why the rest was skipped ("12 published; 3 skipped: not
+    verified")."""
+    report = BulkReport(TRANSITIONS[name])
+    for entry in entries:
+        try:
+            perform(name, entry, user, note, **options)
+        except TransitionRefused as refused:
+            report.skipped[refused.reason] += 1
+            report.messages.append(f"{entry}: {refused.message}")
+        else:
+            report.done += 1
+    return report
