@@ -12,10 +12,27 @@ def development_mode(settings):
     settings.DEBUG = True
 
 
+@pytest.fixture(scope="session")
+def demo_rows(django_db_setup, django_db_blocker):
+    """The demo, loaded once per session as `make demo` loads it (through the workflow, by the
+    demo users), its rows kept, and rolled back."""
+    from django.db import transaction
+
+    from tests.helpers import table_rows
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_demo", force=True, stdout=StringIO())
+        rows = table_rows()
+        transaction.set_rollback(True)
+    return rows
+
+
 @pytest.fixture
-def demo(db, development_mode):
-    """The demo data set and users, loaded as `make demo` loads them."""
-    call_command("load_demo", stdout=StringIO())
+def demo(db, development_mode, demo_rows):
+    """The demo data set and users, as `make demo` loads them (its rows, written again)."""
+    from tests.helpers import write_rows
+
+    write_rows(demo_rows)
 
 
 @pytest.fixture
@@ -66,8 +83,10 @@ def no_login_throttling(settings):
 
 
 @pytest.fixture
-def editor_account(db):
+def editor_account(request, db):
     """The account `import_sheet --user editor` names (the demo's editor, when it is loaded)."""
     from tests.factories import UserFactory
 
+    if "demo" in request.fixturenames:
+        request.getfixturevalue("demo")  # the demo brings its own editor
     return UserFactory(username="editor", role="Editor")

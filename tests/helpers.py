@@ -1,5 +1,9 @@
 """Helpers shared by the tests."""
 
+from django.apps import apps
+from django.core.management.color import no_style
+from django.db import connection
+
 from astana_cms.imports import engine as importing
 from tests.factories import UserFactory
 
@@ -8,3 +12,64 @@ def import_file(kind, data, filename, user=None, **options):
     """The import engine as an editor runs it: an import always names its importer."""
     importer = user or UserFactory(username="editor", role="Editor")
     return importing.import_file(kind, data, filename, importer, **options)
+
+
+# What the demo writes, in an order that loads cleanly, join tables included.
+DEMO_TABLES = [
+    "auth.user",
+    "rounds.venue",
+    "rounds.venuealias",
+    "rounds.actor",
+    "rounds.actoralias",
+    "rounds.round",
+    "rounds.participation",
+    "statements.outlet",
+    "statements.topic",
+    "statements.source",
+    "statements.excerpt",
+    "statements.searchentry",
+    "editorial.revision",
+    "editorial.auditrecord",
+    "rounds.historicalround",
+    "statements.historicalsource",
+    "statements.historicalexcerpt",
+    "statements.historicalexcerpt_topics",
+]
+
+
+def _models():
+    models = [apps.get_model(label) for label in DEMO_TABLES]
+    joins = [
+        apps.get_model("auth.user").groups.through,
+        apps.get_model("rounds.actor").members.through,
+        apps.get_model("statements.excerpt").topics.through,
+    ]
+    return (
+        models[:1] + joins[:1] + models[1:5] + joins[1:2] + models[5:11] + joins[2:] + models[11:]
+    )
+
+
+def table_rows() -> list[tuple[type, list[dict]]]:
+    """Every row of the demo's tables, as column values."""
+    return [
+        (
+            model,
+            list(
+                model._base_manager.order_by("pk").values(
+                    *[f.attname for f in model._meta.concrete_fields]
+                )
+            ),
+        )
+        for model in _models()
+    ]
+
+
+def write_rows(tables: list[tuple[type, list[dict]]]) -> None:
+    """Write rows kept by `table_rows` again, as they were (below the workflow: they were
+    written through it once), and move PostgreSQL's sequences past them."""
+    for model, rows in tables:
+        model._base_manager.bulk_create([model(**row) for row in rows])
+    statements = connection.ops.sequence_reset_sql(no_style(), [m for m, _ in tables])
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)

@@ -16,7 +16,9 @@ REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
 
 @pytest.fixture
-def superuser_client(client, django_user_model):
+def superuser_client(request, client, django_user_model):
+    if "demo" in request.fixturenames:
+        request.getfixturevalue("demo")  # the demo's rows first: they bring their own keys
     user = django_user_model.objects.create_superuser("root", "root@example.invalid", "pw")
     client.force_login(user)
     return client
