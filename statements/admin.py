@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from astana_cms.editorial import workflow
@@ -56,16 +56,16 @@ def passage_in_context(excerpt: Excerpt) -> SafeString:
         )
     capture = Capture(excerpt.source.text)
     before, after = capture.context(excerpt.start, excerpt.end, limit=ADMIN_CONTEXT)
-    facts = gettext(
-        "Characters %(start)d–%(end)d, found by %(method)s; the quote occurs %(count)d time(s) "
-        "in the source and is anchored to occurrence %(occurrence)d."
-    ) % {
+    facts = gettext("Characters %(start)d–%(end)d, found by %(method)s.") % {
         "start": excerpt.start,
         "end": excerpt.end,
         "method": excerpt.get_anchor_method_display(),
-        "count": excerpt.occurrences,
-        "occurrence": excerpt.occurrence,
     }
+    facts += " " + ngettext(
+        "The quote occurs once in the source.",
+        "The quote occurs %(count)d times in the source; this is occurrence %(occurrence)d.",
+        excerpt.occurrences,
+    ) % {"count": excerpt.occurrences, "occurrence": excerpt.occurrence}
     problem = (
         format_html('<p class="problem">{}</p>', excerpt.anchor_problem)
         if excerpt.anchor_problem

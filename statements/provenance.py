@@ -18,7 +18,7 @@ from functools import lru_cache
 from urllib.parse import quote as percent_encode
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from astana_cms.text import Folded, fold, normalise
 
@@ -113,9 +113,12 @@ def locate(quote: str, text: str, occurrence: int = 1) -> Anchor:
         return Anchor(
             occurrences=len(spans),
             method=method,
-            problem=_(
-                "The quote occurs %(count)d time(s) in the source; occurrence %(wanted)d "
-                "does not exist."
+            problem=ngettext(
+                "The quote occurs %(count)d time in the source; occurrence %(wanted)d "
+                "does not exist.",
+                "The quote occurs %(count)d times in the source; occurrence %(wanted)d "
+                "does not exist.",
+                len(spans),
             )
             % {"count": len(spans), "wanted": occurrence},
         )

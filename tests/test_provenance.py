@@ -46,7 +46,7 @@ def test_the_editor_can_pick_another_occurrence(demo):
     lavrov.occurrence = 3
     lavrov.save()
     assert not lavrov.is_anchored
-    assert "occurs 2 time(s)" in lavrov.anchor_problem
+    assert "occurs 2 times" in lavrov.anchor_problem
 
 
 # Quotes typed the way editors type them, and the original words they must anchor to.
@@ -231,7 +231,7 @@ class TestAdminProvenance:
             reverse("admin:statements_excerpt_change", args=[excerpt.pk])
         ).content.decode()
         assert f'<mark class="state-draft">{excerpt.text}</mark>' in page
-        assert "occurs 1 time(s)" in page
+        assert "The quote occurs once in the source." in page
 
     def test_excerpt_form_shows_why_and_the_closest_passage(self, admin_client):
         source = Source.objects.get(text_sha256=sha256_of(seed("001")))

@@ -17,7 +17,7 @@ import tablib
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from import_export import fields, resources
 from simple_history.utils import bulk_update_with_history
 
@@ -387,7 +387,10 @@ class ImportReport:
         counts = self.counts
         parts = [f"{counts.get(k, 0)} {OUTCOMES[k]}" for k in (NEW, UPDATED, UNCHANGED, CONFLICT)]
         if self.problems:
-            parts.append(_("%(count)d error(s)") % {"count": len(self.problems)})
+            count = len(self.problems)
+            parts.append(
+                ngettext("%(count)d error", "%(count)d errors", count) % {"count": count}
+            )
         if self.written and (counts.get(NEW) or counts.get(UPDATED)):
             state = _("written")
         elif self.dry_run and self.ok:
