@@ -2,10 +2,10 @@ import os
 from io import StringIO
 
 import pytest
-from hypothesis import settings as hypothesis_settings
 from django.conf import settings
 from django.core.management import call_command
 from django.utils import translation
+from hypothesis import settings as hypothesis_settings
 
 # CI reruns must be reproducible and not fail on a slow machine: derandomised, no deadline.
 hypothesis_settings.register_profile("ci", derandomize=True, deadline=None)
