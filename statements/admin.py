@@ -20,11 +20,12 @@ from astana_cms.editorial.admin import (
     EDITORIAL_FIELDSET,
     READONLY_EDITORIAL_FIELDS,
     EditorialAdmin,
-    EditorialForm,
     ReadOnlyAdminMixin,
 )
+from astana_cms.editorial.forms import EditorialForm
 from astana_cms.imports.admin import SpreadsheetImportMixin
 
+from .capture import recapture_plan
 from .models import Excerpt, Outlet, Source, Topic, sha256_of
 from .provenance import Capture, locate, not_found_message
 
@@ -322,7 +323,7 @@ class SourceAdmin(SpreadsheetImportMixin, EditorialAdmin):
                     )
                     return HttpResponseRedirect(change_url)
             with transaction.atomic():
-                preview = source.recapture_plan(text)
+                preview = recapture_plan(source, text)
             form = RecaptureForm(
                 initial={**form.cleaned_data, "previewed_sha256": digest},
             )

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from astana_cms.editorial import workflow
 from astana_cms.editorial.models import (
     HISTORY_EXCLUDED_FIELDS,
     Bilingual,
@@ -31,7 +28,7 @@ from astana_cms.editorial.models import (
 from rounds.models import Actor, Round
 
 from . import search
-from .provenance import Anchor, Capture, Selector, locate, reanchor
+from .provenance import Anchor, Capture, Selector, locate
 
 
 def sha256_of(text: str) -> str:
@@ -68,26 +65,6 @@ class Topic(Bilingual):
     @property
     def description(self) -> str:
         return in_reader_language(self.description_ar, self.description_en)
-
-
-@dataclass
-class RecaptureReport:
-    """What a new capture does to a source's excerpts: each with where it is found again."""
-
-    text: str = ""
-    kept: list[tuple[Excerpt, Anchor]] = field(default_factory=list)
-    moved: list[tuple[Excerpt, Anchor]] = field(default_factory=list)
-    changed: list[tuple[Excerpt, Anchor]] = field(default_factory=list)  # other words
-    broken: list[tuple[Excerpt, Anchor]] = field(default_factory=list)
-
-    @property
-    def blocking(self) -> list[Excerpt]:
-        """Published excerpts whose words the new capture would change or lose."""
-        return [
-            excerpt
-            for excerpt, _found in (*self.changed, *self.broken)
-            if excerpt.state == State.PUBLISHED
-        ]
 
 
 class SourceQuerySet(EditorialQuerySet):
@@ -187,68 +164,12 @@ class Source(EditorialEntry):
     def text_matches_hash(self) -> bool:
         return sha256_of(self.text) == self.text_sha256
 
-    def recapture_plan(self, text: str) -> RecaptureReport:
-        """What a new capture would do to each excerpt, saving nothing."""
-        report = RecaptureReport(text=text)
-        for excerpt in self.excerpts.select_for_update().order_by("pk"):
-            selector = excerpt.selector
-            found = reanchor(selector, text) if selector else locate(excerpt.text, text)
-            if not found.found:
-                report.broken.append((excerpt, found))
-            elif text[found.start : found.end] != excerpt.text:
-                report.changed.append((excerpt, found))
-            elif (found.start, found.end) != (excerpt.start, excerpt.end):
-                report.moved.append((excerpt, found))
-            else:
-                report.kept.append((excerpt, found))
-        return report
+    def recapture(self, text: str, user, note: str = ""):
+        """Replace the captured text with a new capture and find every excerpt again
+        (statements/capture.py says how, and what is refused)."""
+        from .capture import recapture
 
-    def recapture(self, text: str, user, note: str = "") -> RecaptureReport:
-        """Replace the captured text with a new capture and re-anchor every excerpt.
-
-        `self.version` is the version the caller saw: a stale copy is refused. The change obeys
-        the workflow like any edit (a published source is recaptured by a publisher with a
-        public note; a verified one returns to draft). It is refused if a published excerpt
-        would lose its passage or its words, since readers would then see words that nobody
-        checked: withdraw or correct those first. A draft whose passage is gone is flagged;
-        a verified excerpt whose passage moved words or vanished returns to draft.
-        """
-        with transaction.atomic():
-            report = self.recapture_plan(text)
-            if report.blocking:
-                raise workflow.TransitionRefused(
-                    _(
-                        "The new capture would change or lose the words of these published "
-                        "excerpts: %(excerpts)s. Withdraw or correct them first."
-                    )
-                    % {"excerpts": ", ".join(f"#{e.pk}" for e in report.blocking)},
-                    _("published excerpts"),
-                )
-            self.text = text
-            self.captured_at = timezone.now()
-            workflow.save_edit(self, user, note, changed={"text", "captured_at"}, recapture=True)
-            self.apply_recapture(report, user)
-            return report
-
-    def apply_recapture(self, report: RecaptureReport, user) -> None:
-        for excerpt, found in (*report.kept, *report.moved, *report.changed):
-            excerpt.source = self
-            excerpt.apply_anchor(found)
-            excerpt.occurrence = found.occurrence or 1
-            excerpt.save(
-                update_fields={*Excerpt.ANCHOR_FIELDS, "occurrence", "text"}, anchor=False
-            )
-        for excerpt, _found in report.changed:
-            workflow.void_verification(
-                excerpt, user, _("A new capture of the source holds the passage in other words.")
-            )
-        for excerpt, found in report.broken:
-            excerpt.source = self
-            excerpt.apply_anchor(found, broken=True)
-            excerpt.save(update_fields=Excerpt.ANCHOR_FIELDS, anchor=False)
-            workflow.void_verification(
-                excerpt, user, _("A new capture of the source no longer holds the passage.")
-            )
+        return recapture(self, text, user, note)
 
     def verification_problems(self) -> list[str]:
         problems = []

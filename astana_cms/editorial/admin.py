@@ -3,25 +3,28 @@ record, stale-form protection, corrections, and content history with word-level 
 
 from __future__ import annotations
 
-import difflib
-import re
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import conditional_escape, format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
-from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import workflow
+from .changes import (
+    CORRECTION_DONE,
+    CORRECTION_TITLES,
+    WordDiffContextHelper,
+    correction_context,
+)
+from .forms import EditorialForm, proposal_value, relation_name
 from .models import UNDELETABLE_STATES, AuditRecord, Revision, State
 
 READONLY_EDITORIAL_FIELDS = (
@@ -55,187 +58,6 @@ class ReviewedParentInline:
         if obj.state == State.WITHDRAWN:
             return False
         return not (obj.state == State.PUBLISHED and workflow.open_revision(obj) is not None)
-
-
-class EditorialForm(forms.ModelForm):
-    """Carries the version the editor started from, and a correction note for published entries.
-
-    A form saved after someone else changed the entry (content or state) is refused, so nothing
-    is overwritten unseen. The check locks the row (PostgreSQL) for the rest of the admin's
-    transaction, so the save that follows cannot race another.
-    """
-
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    correction_note = forms.CharField(
-        label=_("Correction note"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
-        help_text=_(
-            "This entry is published. A change of what readers see becomes a correction: "
-            "readers keep the published version until a verifier who is not you checks it "
-            "and a publisher publishes it with this note. A translation fix is published at "
-            "once with this note; internal notes need none."
-        ),
-    )
-
-    def __init__(self, *args, **kwargs) -> None:
-        self.user = kwargs.pop("user", None)
-        super().__init__(*args, **kwargs)
-        if self.instance.pk is not None:
-            self.fields["expected_version"].initial = self.instance.version
-        if self.instance.state != State.PUBLISHED:
-            del self.fields["correction_note"]
-
-    def clean(self) -> dict:
-        data = super().clean()
-        entry = self.instance
-        if entry.pk is None:
-            return data
-        current = type(entry).objects.select_for_update().filter(pk=entry.pk).first()
-        expected = data.get("expected_version")
-        if current is None or expected is None or current.version != expected:
-            raise ValidationError(workflow.stale_refusal().message, code="stale")
-        changed = self.edited_fields()
-        if current.state == State.PUBLISHED:
-            changed -= set(current.reviewed_fields())  # these become a correction
-        try:
-            workflow.check_edit(current, self.user, changed, data.get("correction_note", ""))
-        except workflow.TransitionRefused as refused:
-            raise ValidationError(refused.message, code="workflow") from refused
-        return data
-
-    def edited_fields(self) -> set[str]:
-        return set(self.changed_data) - {"expected_version", "correction_note"}
-
-    def has_changed(self) -> bool:
-        return bool(self.edited_fields())
-
-
-def relation_name(formset) -> str:
-    """The entry's name for the rows an inline formset edits ("participations")."""
-    return formset.fk.remote_field.get_accessor_name()
-
-
-def proposal_value(obj, form, formsets, name: str):
-    """A reviewed field's new value, from the form and its inlines, as a revision holds it."""
-    if name in obj.REVIEWED_RELATIONS:
-        formset = next(f for f in formsets if relation_name(f) == name)
-        deleted = set(map(id, formset.deleted_forms))
-        return obj.relation_value(
-            name,
-            [
-                row.instance
-                for row in formset.forms
-                if id(row) not in deleted
-                and (row.instance.pk is not None or row.has_changed())
-                and row.cleaned_data
-            ],
-        )
-    field = obj._meta.get_field(name)
-    if field.many_to_many:
-        return sorted(item.pk for item in form.cleaned_data.get(name, []))
-    return field.value_from_object(obj)
-
-
-CORRECTION_TITLES = {
-    "verify": _("Verify the correction"),
-    "publish": _("Publish the correction"),
-    "reject": _("Reject the correction"),
-}
-CORRECTION_DONE = {
-    "verify": _("The correction is verified; a publisher can now publish it."),
-    "publish": _("The correction is published: readers see it, with its note."),
-    "reject": _("The correction is rejected; the published version stands."),
-}
-
-
-def describe_value(entry, name: str, value) -> str:
-    """A reviewed field's value as an editor reads it (names, not ids)."""
-    if name in entry.REVIEWED_RELATIONS:
-        return entry.describe_relation(name, value)
-    field = entry._meta.get_field(name)
-    if field.many_to_many:
-        names = field.related_model._default_manager.in_bulk(value)
-        return ", ".join(str(names[pk]) for pk in value if pk in names)
-    if field.is_relation:
-        target = field.related_model._default_manager.filter(pk=value).first()
-        return str(target) if target is not None else "—"
-    value = field.to_python(value)
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    return "—" if value in (None, "") else str(value)
-
-
-def correction_context(entry, user, revision: Revision | None = None) -> dict | None:
-    """The open correction beside the live version: what changes, and what `user` may do."""
-    revision = revision or workflow.open_revision(entry)
-    if revision is None:
-        return None
-    rows = []
-    for name, value in revision.data.items():
-        live = workflow.field_value(entry, name)
-        field = entry._meta.get_field(name)
-        label = getattr(field, "verbose_name", None)  # a relation's rows have none
-        label = label or field.related_model._meta.verbose_name_plural
-        old, new = describe_value(entry, name, live), describe_value(entry, name, value)
-        if isinstance(live, str) and isinstance(value, str):
-            old, new = word_diff(old, new)
-        rows.append((label, old, new))
-    opts = entry._meta
-    actions = []
-    if revision.status == Revision.Status.PENDING and workflow.may(user, "verify", entry):
-        actions.append("verify")
-    if revision.status == Revision.Status.VERIFIED and workflow.may(user, "correct", entry):
-        actions.append("publish")
-    if (
-        workflow.may(user, "verify", entry)
-        or workflow.may(user, "correct", entry)
-        or revision.created_by_id == user.pk
-    ):
-        actions.append("reject")
-    return {
-        "revision": revision,
-        "rows": rows,
-        "actions": [
-            (
-                name,
-                CORRECTION_TITLES[name],
-                reverse(
-                    f"admin:{opts.app_label}_{opts.model_name}_correction", args=[entry.pk, name]
-                ),
-            )
-            for name in actions
-        ],
-    }
-
-
-class WordDiffContextHelper(HistoricalRecordContextHelper):
-    """Show what changed in a text field word by word, not as two truncated values."""
-
-    def stringify_delta_change_values(self, change, old, new):
-        if isinstance(old, str) and isinstance(new, str):
-            return word_diff(old, new)
-        return super().stringify_delta_change_values(change, old, new)
-
-
-def word_diff(old: str, new: str) -> tuple[SafeString, SafeString]:
-    """Both texts, escaped, with removed words in <del> and added words in <ins>."""
-    old_words, new_words = re.split(r"(\s+)", old), re.split(r"(\s+)", new)
-    old_html, new_html = [], []
-    matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
-    for op, a1, a2, b1, b2 in matcher.get_opcodes():
-        before = conditional_escape("".join(old_words[a1:a2]))
-        after = conditional_escape("".join(new_words[b1:b2]))
-        if op == "equal":
-            old_html.append(before)
-            new_html.append(after)
-            continue
-        if before:
-            old_html.append(f"<del>{before}</del>")
-        if after:
-            new_html.append(f"<ins>{after}</ins>")
-    # Every piece above was escaped before it was wrapped.
-    return mark_safe("".join(old_html)), mark_safe("".join(new_html))  # noqa: S308
 
 
 class EditorialAdmin(SimpleHistoryAdmin):

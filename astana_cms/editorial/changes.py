@@ -1,0 +1,116 @@
+"""What changed, as an editor reads it: word diffs in the history, and a correction shown
+beside the published version with what the user may do about it."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from django.urls import reverse
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from . import workflow
+from .models import Revision
+
+CORRECTION_TITLES = {
+    "verify": _("Verify the correction"),
+    "publish": _("Publish the correction"),
+    "reject": _("Reject the correction"),
+}
+CORRECTION_DONE = {
+    "verify": _("The correction is verified; a publisher can now publish it."),
+    "publish": _("The correction is published: readers see it, with its note."),
+    "reject": _("The correction is rejected; the published version stands."),
+}
+
+
+def describe_value(entry, name: str, value) -> str:
+    """A reviewed field's value as an editor reads it (names, not ids)."""
+    if name in entry.REVIEWED_RELATIONS:
+        return entry.describe_relation(name, value)
+    field = entry._meta.get_field(name)
+    if field.many_to_many:
+        names = field.related_model._default_manager.in_bulk(value)
+        return ", ".join(str(names[pk]) for pk in value if pk in names)
+    if field.is_relation:
+        target = field.related_model._default_manager.filter(pk=value).first()
+        return str(target) if target is not None else "—"
+    value = field.to_python(value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return "—" if value in (None, "") else str(value)
+
+
+def correction_context(entry, user, revision: Revision | None = None) -> dict | None:
+    """The open correction beside the live version: what changes, and what `user` may do."""
+    revision = revision or workflow.open_revision(entry)
+    if revision is None:
+        return None
+    rows = []
+    for name, value in revision.data.items():
+        live = workflow.field_value(entry, name)
+        field = entry._meta.get_field(name)
+        label = getattr(field, "verbose_name", None)  # a relation's rows have none
+        label = label or field.related_model._meta.verbose_name_plural
+        old, new = describe_value(entry, name, live), describe_value(entry, name, value)
+        if isinstance(live, str) and isinstance(value, str):
+            old, new = word_diff(old, new)
+        rows.append((label, old, new))
+    opts = entry._meta
+    actions = []
+    if revision.status == Revision.Status.PENDING and workflow.may(user, "verify", entry):
+        actions.append("verify")
+    if revision.status == Revision.Status.VERIFIED and workflow.may(user, "correct", entry):
+        actions.append("publish")
+    if (
+        workflow.may(user, "verify", entry)
+        or workflow.may(user, "correct", entry)
+        or revision.created_by_id == user.pk
+    ):
+        actions.append("reject")
+    return {
+        "revision": revision,
+        "rows": rows,
+        "actions": [
+            (
+                name,
+                CORRECTION_TITLES[name],
+                reverse(
+                    f"admin:{opts.app_label}_{opts.model_name}_correction", args=[entry.pk, name]
+                ),
+            )
+            for name in actions
+        ],
+    }
+
+
+class WordDiffContextHelper(HistoricalRecordContextHelper):
+    """Show what changed in a text field word by word, not as two truncated values."""
+
+    def stringify_delta_change_values(self, change, old, new):
+        if isinstance(old, str) and isinstance(new, str):
+            return word_diff(old, new)
+        return super().stringify_delta_change_values(change, old, new)
+
+
+def word_diff(old: str, new: str) -> tuple[SafeString, SafeString]:
+    """Both texts, escaped, with removed words in <del> and added words in <ins>."""
+    old_words, new_words = re.split(r"(\s+)", old), re.split(r"(\s+)", new)
+    old_html, new_html = [], []
+    matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        before = conditional_escape("".join(old_words[a1:a2]))
+        after = conditional_escape("".join(new_words[b1:b2]))
+        if op == "equal":
+            old_html.append(before)
+            new_html.append(after)
+            continue
+        if before:
+            old_html.append(f"<del>{before}</del>")
+        if after:
+            new_html.append(f"<ins>{after}</ins>")
+    # Every piece above was escaped before it was wrapped.
+    return mark_safe("".join(old_html)), mark_safe("".join(new_html))  # noqa: S308
