@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 
-from astana_cms.editorial import workflow
+from astana_cms.editorial import roles, workflow
 from astana_cms.editorial.models import State
 from rounds.models import Actor, ActorAlias, Participation, Round, Venue
 from statements.models import Excerpt, Outlet, Source, Topic
@@ -43,8 +43,8 @@ def walk(entry, state: str):
     published first when it is to be published."""
     if state == State.DRAFT:
         return entry
-    verifier = UserFactory(username="walk-verifier", role="Verifier")
-    publisher = UserFactory(username="walk-publisher", role="Publisher")
+    verifier = UserFactory(username="walk-verifier", role=roles.VERIFIER)
+    publisher = UserFactory(username="walk-publisher", role=roles.PUBLISHER)
     workflow.verify(entry, verifier, "Checked by the test factory.")
     if state == State.VERIFIED:
         return entry
@@ -68,9 +68,9 @@ def force_state(entry, state: str):
 def correct(entry, note: str = "صُحّح", **values):
     """A published entry corrected the whole way: proposed by an editor, verified by another
     person, published with `note`. `values` are the new values, as revisions hold them."""
-    editor = UserFactory(username="walk-editor", role="Editor")
-    verifier = UserFactory(username="walk-verifier", role="Verifier")
-    publisher = UserFactory(username="walk-publisher", role="Publisher")
+    editor = UserFactory(username="walk-editor", role=roles.EDITOR)
+    verifier = UserFactory(username="walk-verifier", role=roles.VERIFIER)
+    publisher = UserFactory(username="walk-publisher", role=roles.PUBLISHER)
     revision = workflow.propose_correction(
         entry, editor, values, note, expected_version=entry.version
     )

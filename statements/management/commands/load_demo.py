@@ -22,13 +22,13 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from astana_cms.editorial import workflow
+from astana_cms.editorial import roles, workflow
 from astana_cms.editorial.models import State
 from rounds.models import Actor, ActorAlias, Participation, Round, Venue, VenueAlias
 from statements.models import Excerpt, Outlet, Source, Topic, sha256_of
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
-DEMO_USERS = {"editor": "Editor", "verifier": "Verifier", "publisher": "Publisher"}
+DEMO_USERS = {"editor": roles.EDITOR, "verifier": roles.VERIFIER, "publisher": roles.PUBLISHER}
 
 
 class Command(BaseCommand):
