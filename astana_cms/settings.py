@@ -147,6 +147,17 @@ STORAGES = {
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
+    # Spreadsheets between the admin's preview and its confirmation. Every app server must see
+    # the same files (a shared volume, or an object store's backend), so that a confirmation
+    # answered by another server finds the file it confirms.
+    "imports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env.path("IMPORT_UPLOADS_DIR", default=BASE_DIR / "var" / "imports"),
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    },
 }
 
 # The admin's address can be moved away from the well-known /admin/.
@@ -238,3 +249,5 @@ OPEN_DATA_LICENSE = env.str(
 # Spreadsheet imports: the largest file and the most rows accepted at once.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+# How long an uploaded file waits for its confirmation before it is refused and removed.
+IMPORT_UPLOAD_MAX_AGE = env.int("IMPORT_UPLOAD_MAX_AGE", default=60 * 60)

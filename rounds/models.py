@@ -188,6 +188,15 @@ class Round(Bilingual, EditorialEntry):
     def get_absolute_url(self) -> str:
         return reverse("public:round", args=[self.slug])
 
+    def natural_slug(self) -> str:
+        """The meeting's natural key: a round by its number ("round-20"), another meeting by
+        its kind and first day ("ministerial-2018-03-16")."""
+        if self.kind == self.Kind.ROUND and self.number is not None:
+            return f"round-{self.number}"
+        if self.start_date:
+            return f"{self.kind}-{self.start_date.isoformat()}"
+        return ""
+
     def clean(self) -> None:
         errors = {}
         if self.start_date and self.end_date and self.end_date < self.start_date:

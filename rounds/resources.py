@@ -304,11 +304,7 @@ class RoundResource(SheetResource):
             meeting.venue = self.venues.find(meeting.venue_name_en or meeting.venue_name_ar)
         except ValueError as error:
             problems.append(Problem(planned.number, "city_en", str(error)))
-        # The natural key: a round by its number, another meeting by its kind and date.
-        if meeting.kind == Round.Kind.ROUND and meeting.number is not None:
-            meeting.slug = f"round-{meeting.number}"
-        elif meeting.start_date:
-            meeting.slug = f"{meeting.kind}-{meeting.start_date.isoformat()}"
+        meeting.slug = meeting.natural_slug() or meeting.slug
 
     def key(self, planned):
         return planned.instance.slug

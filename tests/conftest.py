@@ -96,3 +96,13 @@ def editor_account(request, db):
     if "demo" in request.fixturenames:
         request.getfixturevalue("demo")  # the demo brings its own editor
     return UserFactory(username="editor", role="Editor")
+
+
+@pytest.fixture(autouse=True)
+def import_uploads(settings, tmp_path):
+    """Each test's uploads wait in a folder of its own."""
+    imports = settings.STORAGES["imports"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "imports": {**imports, "OPTIONS": {**imports["OPTIONS"], "location": tmp_path / "up"}},
+    }

@@ -73,3 +73,36 @@ def write_rows(tables: list[tuple[type, list[dict]]]) -> None:
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)
+
+
+def database_snapshot() -> list:
+    """Everything an import or a refused change could touch, row by row, to prove that
+    nothing changed."""
+    from astana_cms.editorial.models import AuditRecord
+    from rounds.models import Actor, ActorAlias, Round, Venue, VenueAlias
+    from statements.models import Excerpt, Outlet, Source, Topic
+
+    models = [Venue, VenueAlias, Actor, ActorAlias, Round, Outlet, Topic, Source, Excerpt]
+    tables = [list(model.objects.order_by("pk").values()) for model in models]
+    tables.append(list(AuditRecord.objects.order_by("pk").values()))
+    tables.append(list(Excerpt.topics.through.objects.order_by("pk").values()))
+    tables.append(list(Actor.members.through.objects.order_by("pk").values()))
+    tables += [model.history.count() for model in (Round, Source, Excerpt)]
+    return tables
+
+
+def empty_the_database(users: bool = False) -> None:
+    """Every archived row gone (the accounts too, if `users`), below the workflow's guard: a
+    whole record is replaced."""
+    from rounds.models import Actor
+    from statements.archive import archived_models
+    from statements.models import SearchEntry
+
+    Actor.objects.update(affiliation=None)  # protected self-references go first
+    models = list(reversed(archived_models()))
+    # Deleting entries writes "deleted" history rows: clear the history tables last.
+    history = [m for m in models if m.__name__.startswith("Historical")]
+    for model in [m for m in models if m not in history] + history:
+        if users or model._meta.label_lower not in ("auth.group", "auth.user"):
+            model._base_manager.all().delete()
+    SearchEntry.objects.all().delete()

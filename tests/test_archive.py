@@ -9,15 +9,15 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
 from astana_cms.editorial.models import AuditRecord
-from statements.archive import archived_models
-from statements.models import Excerpt, SearchEntry
+from statements.models import Excerpt
 from tests.factories import correct
+from tests.helpers import empty_the_database
 from tests.test_site import public_urls
 
 pytestmark = pytest.mark.django_db
 
 
-def snapshot(client) -> dict[str, bytes]:
+def public_pages(client) -> dict[str, bytes]:
     pages = {}
     for url in [*public_urls(), "/ar/data/excerpts.csv", "/en/data/excerpts.json"]:
         cache.clear()
@@ -30,23 +30,11 @@ def snapshot(client) -> dict[str, bytes]:
     return pages
 
 
-def empty_the_database() -> None:
-    from rounds.models import Actor
-
-    Actor.objects.update(affiliation=None)  # protected self-references go first
-    models = list(reversed(archived_models()))
-    # Deleting entries writes "deleted" history rows: clear the history tables last.
-    history = [m for m in models if m.__name__.startswith("Historical")]
-    for model in [m for m in models if m not in history] + history:
-        model._base_manager.all().delete()  # below the guard: the whole record goes
-    SearchEntry.objects.all().delete()
-
-
 def test_round_trip_restores_every_public_page(client, demo, tmp_path):
     # Some history and a correction, so that there is more than the demo's first state.
     excerpt = Excerpt.objects.published().first()
     correct(excerpt, "صُحّح نوع الاقتباس", kind=Excerpt.Kind.PARAPHRASE)
-    before = snapshot(client)
+    before = public_pages(client)
     records = AuditRecord.objects.count()
     history = Excerpt.history.count()
 
@@ -55,13 +43,13 @@ def test_round_trip_restores_every_public_page(client, demo, tmp_path):
     call_command("export_archive", str(archive), stdout=out)
     assert "Wrote" in out.getvalue()
 
-    empty_the_database()
+    empty_the_database(users=True)
     assert not Excerpt.objects.exists()
     call_command("import_archive", str(archive), stdout=StringIO())
 
     assert AuditRecord.objects.count() == records
     assert Excerpt.history.count() == history
-    after = snapshot(client)
+    after = public_pages(client)
     assert after.keys() == before.keys()
     for url in before:
         assert after[url] == before[url], url
@@ -85,7 +73,7 @@ def test_new_entries_after_a_restore_get_fresh_keys(client, demo, tmp_path):
     archive = tmp_path / "astana.json"
     call_command("export_archive", str(archive), stdout=StringIO())
     highest = Excerpt.objects.order_by("-pk").first().pk
-    empty_the_database()
+    empty_the_database(users=True)
     call_command("import_archive", str(archive), stdout=StringIO())
     from tests.factories import ExcerptFactory
 

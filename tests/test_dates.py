@@ -3,17 +3,13 @@
 import datetime
 
 import pytest
-from django.utils import translation
 
 from astana_cms.imports.dates import DateError, parse_date
 
 JUNE_21 = datetime.date(2023, 6, 21)
 
+pytestmark = pytest.mark.usefixtures("english")
 
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.mark.parametrize(

@@ -5,23 +5,17 @@ import io
 import openpyxl
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from astana_cms.editorial.models import AuditRecord, State
 from astana_cms.imports.engine import IMPORTS, export_sheet
-from rounds.models import Actor, Participation, Round, Venue
-from statements.models import Excerpt, Outlet, SearchEntry, Source, Topic
+from rounds.models import Round
+from statements.models import Excerpt, Source
 from tests.factories import UserFactory
-from tests.helpers import import_file
+from tests.helpers import empty_the_database, import_file
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("editor_account")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("editor_account"), pytest.mark.usefixtures("english")]
 
 
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def export_everything(file_format: str) -> dict[str, bytes]:
@@ -30,22 +24,6 @@ def export_everything(file_format: str) -> dict[str, bytes]:
         kind: export_sheet(kind, model.objects.order_by("pk"), file_format)
         for kind, model in models.items()
     }
-
-
-def empty_the_database() -> None:
-    AuditRecord.objects.all().delete()
-    for model in (Excerpt, Source, Round):
-        model.history.all().delete()
-    SearchEntry.objects.all().delete()
-    Excerpt._base_manager.all().delete()  # below the guard: the whole record goes
-    Source._base_manager.all().delete()
-    Participation.objects.all().delete()
-    Round._base_manager.all().delete()
-    Outlet.objects.all().delete()
-    Topic.objects.all().delete()
-    Actor.objects.update(affiliation=None)
-    Actor.objects.all().delete()
-    Venue.objects.all().delete()
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])

@@ -6,26 +6,20 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.utils import translation
 
 from astana_cms.editorial import workflow
 from astana_cms.editorial.models import AuditRecord, State
 from astana_cms.imports.engine import import_file as engine_import_file
 from rounds.models import Round, Venue, VenueAlias
 from tests.factories import ActorFactory, UserFactory
-from tests.helpers import import_file
+from tests.helpers import database_snapshot, import_file
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("editor_account")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("editor_account"), pytest.mark.usefixtures("english")]
 
 
 DATA = Path(__file__).parent / "data"
 REFERENCE = Path(settings.BASE_DIR) / "fixtures" / "astana_rounds.csv"
 
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
@@ -34,15 +28,6 @@ def venues():
     for alias in ("أستانة", "نور سلطان", "Nur-Sultan"):
         VenueAlias.objects.create(venue=astana, name=alias)
     Venue.objects.create(slug="sochi", name_ar="سوتشي", name_en="Sochi")
-
-
-def snapshot() -> list:
-    """Everything the import could touch, to prove that nothing changed."""
-    return [
-        list(Round.objects.order_by("pk").values()),
-        list(AuditRecord.objects.order_by("pk").values()),
-        Round.history.count(),
-    ]
 
 
 def run(path: Path, *options: str) -> str:
@@ -68,10 +53,10 @@ def test_the_reference_spreadsheet_imports_cleanly_as_drafts(venues):
 
 def test_reimporting_the_same_file_changes_nothing(venues):
     run(REFERENCE)
-    before = snapshot()
+    before = database_snapshot()
     output = run(REFERENCE)
     assert "0 new, 0 updated, 23 unchanged, 0 conflict" in output
-    assert snapshot() == before
+    assert database_snapshot() == before
 
 
 def test_arabic_headers_in_windows_1256(venues):
@@ -102,7 +87,7 @@ def test_a_reviewed_entry_is_never_overwritten(venues):
 
 
 def test_one_bad_row_and_nothing_is_written_every_error_at_once(venues):
-    before = snapshot()
+    before = database_snapshot()
     out = StringIO()
     with pytest.raises(CommandError):
         call_command(
@@ -116,14 +101,14 @@ def test_one_bad_row_and_nothing_is_written_every_error_at_once(venues):
     assert "row 3, column “start_date”: “31 حزيران 2017” is not a real date" in output
     assert "row 5, column “city_en”: Unknown venue “Astna”. Closest known: Astana." in output
     assert "nothing written" in output
-    assert snapshot() == before
+    assert database_snapshot() == before
 
 
 def test_dry_run_reports_and_writes_nothing(venues):
-    before = snapshot()
+    before = database_snapshot()
     output = run(REFERENCE, "--dry-run")
     assert "23 new" in output and "dry run, nothing written" in output
-    assert snapshot() == before
+    assert database_snapshot() == before
 
 
 def test_the_importer_is_named_always(venues):
@@ -197,6 +182,35 @@ class TestAdminImport:
         assert any("expired" in str(m) for m in response.context["messages"])
         assert Round.objects.count() == 0
 
+    def test_the_confirmation_finds_the_file_on_any_app_server(self, editor_client, settings):
+        from django.core.files.storage import storages
+        from django.urls import reverse
+
+        token = self.upload(editor_client, REFERENCE).context["token"]
+        # The file waits in the shared `imports` storage, not in this process: a new storage
+        # object (another server's) finds it.
+        storages._storages.clear()
+        assert storages["imports"].exists(token)
+        editor_client.post(reverse("admin:rounds_round_import"), {"token": token, "confirm": "1"})
+        assert Round.objects.count() == 23
+        assert not storages["imports"].exists(token)  # taken once, then gone
+
+    def test_an_upload_left_too_long_expires_and_is_removed(self, editor_client, settings):
+        from django.core.files.storage import storages
+        from django.urls import reverse
+
+        token = self.upload(editor_client, REFERENCE).context["token"]
+        settings.IMPORT_UPLOAD_MAX_AGE = -1  # every upload is already too old
+        response = editor_client.post(
+            reverse("admin:rounds_round_import"), {"token": token, "confirm": "1"}, follow=True
+        )
+        assert any("expired" in str(m) for m in response.context["messages"])
+        assert Round.objects.count() == 0
+        assert not storages["imports"].exists(token)
+        other = self.upload(editor_client, REFERENCE).context["token"]  # a new upload sweeps
+        settings.IMPORT_UPLOAD_MAX_AGE = 3600
+        assert storages["imports"].exists(other)
+
     def test_the_template_has_the_headers_and_an_example_row(self, editor_client):
         import io
 
@@ -220,3 +234,18 @@ class TestAdminImport:
 
         client.force_login(UserFactory(username="v", role="Verifier"))
         assert client.get(reverse("admin:rounds_round_import")).status_code == 403
+
+
+def test_the_librarys_own_import_cannot_bypass_the_engine(venues):
+    import tablib
+
+    from astana_cms.imports.engine import IMPORTS
+
+    dataset = tablib.Dataset(headers=["kind", "number"])
+    dataset.append(["round", "99"])
+    for resource in IMPORTS.values():
+        with pytest.raises(NotImplementedError, match="import_file"):
+            resource().import_data(dataset)
+        with pytest.raises(NotImplementedError):
+            resource().import_row(dataset[0], None)
+    assert Round.objects.count() == 0

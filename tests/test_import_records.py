@@ -11,12 +11,16 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from astana_cms.editorial.models import AuditRecord, State
-from rounds.models import Actor, ActorAlias, Participation, Round, Venue, VenueAlias
+from rounds.models import Actor, Participation, Round, Venue
 from statements.models import Excerpt, Outlet, Source, Topic
 from tests.factories import ExcerptFactory, UserFactory
-from tests.helpers import import_file
+from tests.helpers import database_snapshot, import_file
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("editor_account")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("editor_account"),
+    pytest.mark.usefixtures("english"),
+]
 
 
 DATA = Path(__file__).parent / "data"
@@ -24,23 +28,6 @@ HEADLINE = "بناءً على التحرك العربي.. كازاخستان ت�
 # As a desk types it: plain quotes and bare alef where the capture has “أستانة”.
 TYPED_QUOTE = 'تشديد على دور عملية "استانة" في حل مستدام في سوريا'
 CAPTURED_QUOTE = "تشديد على دور عملية “أستانة” في حل مستدام في سوريا"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-def snapshot() -> list:
-    """Everything an import could touch, row by row, to prove that nothing changed."""
-    models = [Venue, VenueAlias, Actor, ActorAlias, Round, Outlet, Topic, Source, Excerpt]
-    tables = [list(model.objects.order_by("pk").values()) for model in models]
-    tables.append(list(AuditRecord.objects.order_by("pk").values()))
-    tables.append(list(Excerpt.topics.through.objects.order_by("pk").values()))
-    tables.append(list(Actor.members.through.objects.order_by("pk").values()))
-    tables += [model.history.count() for model in (Round, Source, Excerpt)]
-    return tables
 
 
 def sheet(header: list[str], *rows: list) -> bytes:
@@ -53,7 +40,17 @@ def sheet(header: list[str], *rows: list) -> bytes:
 
 def command(kind: str, path: Path, *options: str) -> str:
     out = StringIO()
-    call_command("import_sheet", "--user", "editor", kind, str(path), "--no-progress", *options, stdout=out, stderr=out)
+    call_command(
+        "import_sheet",
+        "--user",
+        "editor",
+        kind,
+        str(path),
+        "--no-progress",
+        *options,
+        stdout=out,
+        stderr=out,
+    )
     return out.getvalue()
 
 
@@ -122,15 +119,22 @@ def test_the_corpus_is_all_here():
 def test_every_malformed_file_is_refused_and_changes_nothing(demo, settings, name):
     settings.IMPORT_MAX_BYTES = 16 * 1024  # bad_oversized.csv is twice that
     kind, message = CORPUS[name]
-    before = snapshot()
+    before = database_snapshot()
     out = StringIO()
     with pytest.raises(CommandError, match="not imported"):
         call_command(
-            "import_sheet", "--user", "editor", kind, str(DATA / name), "--no-progress", stdout=out, stderr=out
+            "import_sheet",
+            "--user",
+            "editor",
+            kind,
+            str(DATA / name),
+            "--no-progress",
+            stdout=out,
+            stderr=out,
         )
     assert message in out.getvalue()
     assert "nothing written" in out.getvalue()
-    assert snapshot() == before
+    assert database_snapshot() == before
 
 
 class TestExcerpts:
@@ -162,10 +166,10 @@ class TestExcerpts:
     def test_reimporting_is_idempotent(self, demo):
         data = (DATA / "excerpts_new.csv").read_bytes()
         import_file("excerpts", data, "excerpts_new.csv")
-        before = snapshot()
+        before = database_snapshot()
         report = import_file("excerpts", data, "excerpts_new.csv")
         assert report.ok and report.counts == {"unchanged": 1}
-        assert snapshot() == before
+        assert database_snapshot() == before
 
     def test_a_published_excerpt_is_never_overwritten_a_draft_is_updated(self, demo):
         published = Excerpt.objects.filter(state=State.PUBLISHED, source__headline=HEADLINE)
@@ -272,11 +276,13 @@ class TestSources:
         assert (source.text, source.text_sha256, excerpt.start) == before
 
     def test_bad_urls_dates_outlets_and_empty_texts(self, demo):
-        before = snapshot()
+        before = database_snapshot()
         output = StringIO()
         with pytest.raises(CommandError):
             call_command(
-                "import_sheet", "--user", "editor",
+                "import_sheet",
+                "--user",
+                "editor",
                 "sources",
                 str(DATA / "bad_sources_url_and_date.csv"),
                 "--no-progress",
@@ -287,7 +293,7 @@ class TestSources:
         assert "row 2, column “url”: Enter a valid URL." in text
         assert "row 3, column “published_on”: “32/13/2023”" in text
         assert "row 4, column “text”: The captured text is empty." in text
-        assert snapshot() == before
+        assert database_snapshot() == before
 
 
 class TestRegistries:
@@ -333,14 +339,14 @@ class TestRegistries:
         assert Actor.objects.get(slug="geir-pedersen").name_en == "Geir Pedersen"
 
     def test_names_of_two_entries_in_one_row_and_self_affiliation(self, demo):
-        before = snapshot()
+        before = database_snapshot()
         report = import_file(
             "actors", (DATA / "bad_actors_names_two_entries.csv").read_bytes(), "a.csv"
         )
         messages = [str(p) for p in report.problems]
         assert any("row 2: its names belong to different entries" in m for m in messages)
         assert any("row 3, column “affiliation”: An actor cannot be its own" in m for m in messages)
-        assert snapshot() == before
+        assert database_snapshot() == before
 
     def test_venues_outlets_and_topics(self, db):
         assert import_file(
@@ -363,7 +369,7 @@ class TestRegistries:
 
 def test_the_file_size_limit(settings, db):
     settings.IMPORT_MAX_BYTES = 16 * 1024
-    before = snapshot()
+    before = database_snapshot()
     with pytest.raises(CommandError) as refused:
         command("rounds", DATA / "bad_oversized.csv")
     report = import_file("rounds", (DATA / "bad_oversized.csv").read_bytes(), "big.csv")
@@ -371,7 +377,7 @@ def test_the_file_size_limit(settings, db):
         "The file is 0.0 MB; the limit is 0.0 MB. Split it into smaller files."
     )
     assert "not imported" in str(refused.value)
-    assert snapshot() == before
+    assert database_snapshot() == before
 
 
 def test_the_row_limit(settings, db):
@@ -382,7 +388,15 @@ def test_the_row_limit(settings, db):
 
 def test_the_progress_bar_and_the_report(demo):
     out, err = StringIO(), StringIO()
-    call_command("import_sheet", "--user", "editor", "excerpts", str(DATA / "excerpts_new.csv"), stdout=out, stderr=err)
+    call_command(
+        "import_sheet",
+        "--user",
+        "editor",
+        "excerpts",
+        str(DATA / "excerpts_new.csv"),
+        stdout=out,
+        stderr=err,
+    )
     assert "checking  [##############################] 100% 1/1" in err.getvalue()
     assert "writing" in err.getvalue()
     assert "1 new, 0 updated, 0 unchanged, 0 conflict — written" in out.getvalue()
@@ -423,7 +437,33 @@ def test_the_command_speaks_the_sites_language(demo):
     out, err = StringIO(), StringIO()
     with translation.override("ar"):
         call_command(
-            "import_sheet", "--user", "editor", "excerpts", str(DATA / "excerpts_new.csv"), stdout=out, stderr=err
+            "import_sheet",
+            "--user",
+            "editor",
+            "excerpts",
+            str(DATA / "excerpts_new.csv"),
+            stdout=out,
+            stderr=err,
         )
     assert "فحص" in err.getvalue() and "checking" not in err.getvalue()
     assert "1 جديد" in out.getvalue()
+
+
+def test_one_import_is_one_action_in_the_audit_trail(demo):
+    from astana_cms.editorial.models import AuditRecord
+
+    data = (DATA / "excerpts_new.csv").read_bytes()
+    sources = sheet(
+        ["outlet", "headline", "published_on", "text"],
+        ["عنب بلدي", "عنوان أول", "1/1/2019", "نص أول للمصدر"],
+        ["عنب بلدي", "عنوان ثان", "2/1/2019", "نص ثان للمصدر"],
+    )
+    assert import_file("sources", sources, "one-action-sources.csv").counts == {"new": 2}
+    import_file("excerpts", data, "excerpts_new.csv")
+    records = AuditRecord.objects.filter(action="import")
+    by_file = {
+        name: set(records.filter(note__contains=name).values_list("group", flat=True))
+        for name in ("one-action-sources.csv", "excerpts_new.csv")
+    }
+    assert by_file["one-action-sources.csv"] and len(by_file["one-action-sources.csv"]) == 1
+    assert by_file["one-action-sources.csv"] != by_file["excerpts_new.csv"]

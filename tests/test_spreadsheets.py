@@ -4,7 +4,6 @@ problem reported with where and why."""
 from pathlib import Path
 
 import pytest
-from django.utils import translation
 
 from astana_cms.imports.dates import parse_date
 from astana_cms.imports.reader import SheetError, read_sheet
@@ -14,11 +13,8 @@ ROUND_COLUMNS = RoundResource.columns
 
 DATA = Path(__file__).parent / "data"
 
+pytestmark = pytest.mark.usefixtures("english")
 
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def read(name: str):

@@ -368,3 +368,29 @@ def test_concurrent_transitions_happen_once(transition):
 
 
 WRONG_STATE_REASON = {"publish": "not verified", "verify": "not a draft"}
+
+
+class TestOneActionOneGroup:
+    def test_a_publication_with_its_source_and_round_is_one_action(self):
+        excerpt = ExcerptFactory()
+        for entry in (excerpt.source, excerpt.round, excerpt):
+            walk(entry, State.VERIFIED)
+        workflow.publish(excerpt, UserFactory(role="Publisher"), with_dependencies=True)
+        groups = set(AuditRecord.objects.filter(action="publish").values_list("group", flat=True))
+        assert len(groups) == 1 and None not in groups
+        assert AuditRecord.objects.filter(action="publish").count() == 3
+
+    def test_separate_actions_are_separate_groups(self):
+        first, second = RoundFactory(), RoundFactory()
+        verifier = UserFactory(role="Verifier")
+        workflow.verify(first, verifier)
+        workflow.verify(second, verifier)
+        groups = AuditRecord.objects.filter(action="verify").values_list("group", flat=True)
+        assert len(set(groups)) == 2
+
+    def test_a_bulk_action_is_one_action_and_labels_its_entries(self):
+        rounds = RoundFactory.create_batch(3)
+        workflow.perform_many("verify", rounds, UserFactory(role="Verifier"))
+        records = AuditRecord.objects.filter(action="verify")
+        assert len(set(records.values_list("group", flat=True))) == 1
+        assert sorted(records.values_list("label", flat=True)) == sorted(str(r) for r in rounds)

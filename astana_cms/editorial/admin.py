@@ -450,10 +450,10 @@ class ReadOnlyAdminMixin:
 class AuditRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit trail, for reading: nobody adds, changes or deletes a record here."""
 
-    list_display = ("at", "action", "content_type", "object_id", "from_state", "to_state", "user")
+    list_display = ("at", "action", "content_type", "label", "from_state", "to_state", "user")
     list_filter = ("action", "content_type", "public", "four_eyes_override")
     list_select_related = ("user", "content_type")
-    search_fields = ("note", "user__username")
+    search_fields = ("note", "label", "user__username", "=group")
     date_hierarchy = "at"
 
 

@@ -352,6 +352,17 @@ class AuditRecord(models.Model):
     label = models.CharField(
         _("entry"), max_length=250, blank=True, help_text=_("The entry as it was named then.")
     )
+    group = models.UUIDField(
+        _("action"),
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text=_(
+            "Shared by the records of one user action (a publication with its source "
+            "and round, one import)."
+        ),
+    )
     revision = models.ForeignKey(
         "Revision",
         verbose_name=_("correction"),

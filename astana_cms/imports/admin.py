@@ -1,16 +1,13 @@
 """The admin's spreadsheet import: upload, preview every row, then confirm (or fix the file).
 
 The same engine as `manage.py import_sheet` (astana_cms/imports/engine.py). The uploaded file waits
-in a private temporary directory between the preview and the confirmation, under a random token
-kept in the editor's session.
+in the `imports` storage (imports/storage.py) between the preview and the confirmation, under a
+random token kept in the editor's session.
 """
 
 from __future__ import annotations
 
 import io
-import secrets
-import tempfile
-from pathlib import Path
 
 from django import forms
 from django.contrib import admin, messages
@@ -22,9 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import storage
 from .engine import IMPORTS, export_sheet, import_file
-
-UPLOADS = Path(tempfile.gettempdir()) / "astana-cms-imports"
 
 
 class UploadForm(forms.Form):
@@ -102,9 +98,7 @@ class SpreadsheetImportMixin:
         return TemplateResponse(request, "admin/imports/import.html", context)
 
     def _keep(self, request: HttpRequest, data: bytes, name: str) -> str:
-        UPLOADS.mkdir(mode=0o700, exist_ok=True)
-        token = secrets.token_urlsafe(16)
-        (UPLOADS / token).write_bytes(data)
+        token = storage.keep(data)
         request.session[f"import:{token}"] = name
         return token
 
@@ -112,14 +106,11 @@ class SpreadsheetImportMixin:
         opts = self.model._meta
         changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
         name = request.session.pop(f"import:{token}", None)
-        stored = UPLOADS / token
-        if not name or not token.replace("-", "").replace("_", "").isalnum() or not stored.exists():
+        data = storage.take(token) if name else None
+        if data is None:
             messages.error(request, _("That import has expired: upload the file again."))
             return HttpResponseRedirect(changelist)
-        try:
-            report = import_file(self.import_kind, stored.read_bytes(), name, request.user)
-        finally:
-            stored.unlink(missing_ok=True)
+        report = import_file(self.import_kind, data, name, request.user)
         level = messages.SUCCESS if report.ok else messages.ERROR
         messages.add_message(request, level, report.summary())
         for problem in report.problems[:50]:

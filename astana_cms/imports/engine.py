@@ -93,6 +93,16 @@ class SheetResource(FormulaSafeResource):
         self.user = user
         self.filename = filename
 
+    def import_data(self, *args, **kwargs):
+        """django-import-export's own row-by-row import would write entries with no audit
+        record, no author and no lock: every import goes through `import_file`."""
+        raise NotImplementedError(
+            "Import through astana_cms.imports.engine.import_file, which checks every row, "
+            "records who imported what, and never overwrites reviewed work."
+        )
+
+    import_row = import_data
+
     @property
     def reviewed(self) -> bool:
         return issubclass(self._meta.model, EditorialEntry)
@@ -244,9 +254,10 @@ class SheetResource(FormulaSafeResource):
         now: dict[int, tuple[str, int]] = {}
         for batch in _in_batches([p.existing.pk for p in planned]):
             rows = model.objects.select_for_update().filter(pk__in=batch).order_by("pk")
-            now.update((pk, (state, version)) for pk, state, version in rows.values_list(
-                "pk", "state", "version"
-            ))
+            now.update(
+                (pk, (state, version))
+                for pk, state, version in rows.values_list("pk", "state", "version")
+            )
         kept = []
         for p in planned:
             state, version = now.get(p.existing.pk, (None, None))
@@ -388,9 +399,7 @@ class ImportReport:
         parts = [f"{counts.get(k, 0)} {OUTCOMES[k]}" for k in (NEW, UPDATED, UNCHANGED, CONFLICT)]
         if self.problems:
             count = len(self.problems)
-            parts.append(
-                ngettext("%(count)d error", "%(count)d errors", count) % {"count": count}
-            )
+            parts.append(ngettext("%(count)d error", "%(count)d errors", count) % {"count": count})
         if self.written and (counts.get(NEW) or counts.get(UPDATED)):
             state = _("written")
         elif self.dry_run and self.ok:
@@ -434,7 +443,7 @@ def import_file(
     if not dry_run and report.ok:
         if progress:
             progress("write", 0, len(planned))
-        with transaction.atomic():
+        with workflow.one_action(), transaction.atomic():  # one import, one group of records
             resource.write(planned)
         if progress:
             progress("write", len(planned), len(planned))

@@ -23,7 +23,6 @@ from astana_cms.text import fold
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-
 @dataclass(frozen=True)
 class Column:
     """One column of an import: its canonical name, the headers it goes by, and whether a

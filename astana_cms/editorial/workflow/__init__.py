@@ -21,6 +21,7 @@ from .core import (
     TransitionRefused,
     User,
     may,
+    one_action,
 )
 from .corrections import (
     CORRECTION_ACTIONS,
@@ -78,6 +79,7 @@ __all__ = [
     "may",
     "may_edit",
     "offers",
+    "one_action",
     "open_revision",
     "perform",
     "perform_many",

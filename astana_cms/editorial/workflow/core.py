@@ -3,6 +3,10 @@ the audit record, the locked row and the one conditional UPDATE that changes a s
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -149,7 +153,29 @@ def _record(
         four_eyes_override=four_eyes_override,
         label=entry_label(entry),
         revision=revision,
+        group=current_action(),
     )
+
+
+_action: ContextVar[uuid.UUID | None] = ContextVar("audit_action", default=None)
+
+
+@contextmanager
+def one_action() -> Iterator[uuid.UUID]:
+    """Every audit record written inside belongs to one user action (one group id), however
+    many entries it moves: a publication with its source and round, a bulk action, an import."""
+    if _action.get() is not None:
+        yield _action.get()
+        return
+    token = _action.set(uuid.uuid4())
+    try:
+        yield _action.get()
+    finally:
+        _action.reset(token)
+
+
+def current_action() -> uuid.UUID:
+    return _action.get() or uuid.uuid4()
 
 
 def _move(entry: EditorialEntry, from_state: str, to_state: str) -> None:

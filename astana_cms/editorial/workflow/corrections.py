@@ -20,7 +20,15 @@ from ..models import (
     State,
 )
 from ..signals import publicity_changed
-from .core import TransitionRefused, User, _locked, _record, _require_permission, may
+from .core import (
+    TransitionRefused,
+    User,
+    _locked,
+    _record,
+    _require_permission,
+    may,
+    one_action,
+)
 from .edits import _field_names, may_edit, stale_refusal
 from .transitions import _publish_dependency
 
@@ -205,7 +213,7 @@ def verify_correction(revision: Revision, user: User, note: str = "") -> AuditRe
 
 def publish_correction(revision: Revision, user: User, note: str = "") -> AuditRecord:
     """A publisher applies a verified correction to the live entry, with a note for readers."""
-    with transaction.atomic():
+    with one_action(), transaction.atomic():
         current, entry = _locked_revision(revision)
         _require_permission(user, "correct", entry)
         _refuse_closed(current, Revision.Status.VERIFIED)

@@ -29,7 +29,9 @@ from .core import (
     _record,
     _refresh_caller_copy,
     _require_permission,
+    current_action,
     may,
+    one_action,
 )
 
 # --- Content changes -------------------------------------------------------------------------
@@ -199,7 +201,7 @@ def save_edit(
     `entry.save()`). Editing a verified entry voids its verification; a published entry
     takes only the changes check_edit allows.
     """
-    with transaction.atomic():
+    with one_action(), transaction.atomic():
         current = _locked(entry)
         if current.version != entry.version or current.state != entry.state:
             raise stale_refusal()
@@ -266,6 +268,7 @@ def record_imports(entries: list[EditorialEntry], user: User, filename: str, cre
     )
     content_type = ContentType.objects.get_for_model(entries[0])
     now = timezone.now()
+    group = current_action()
     bulk.insert_rows(
         AuditRecord,
         [
@@ -280,6 +283,7 @@ def record_imports(entries: list[EditorialEntry], user: User, filename: str, cre
             "public",
             "four_eyes_override",
             "label",
+            "group",
         ],
         (
             (
@@ -294,6 +298,7 @@ def record_imports(entries: list[EditorialEntry], user: User, filename: str, cre
                 False,
                 False,
                 entry_label(entry),
+                group,
             )
             for entry in entries
         ),

@@ -31,6 +31,7 @@ from .core import (
     _refresh_caller_copy,
     _require_permission,
     may,
+    one_action,
 )
 from .edits import authors_since_verification
 
@@ -45,7 +46,7 @@ def _perform(
     with_dependencies: bool = False,
 ) -> AuditRecord:
     note = (note or "").strip()
-    with transaction.atomic():
+    with one_action(), transaction.atomic():
         current = _locked(entry)
         _require_permission(user, transition.name, current)
         if current.state not in transition.sources:
@@ -216,12 +217,13 @@ def perform_many(name: str, entries, user: User, note: str = "", **options) -> B
     and report what was done and why the rest was skipped ("12 published; 3 skipped: not
     verified")."""
     report = BulkReport(TRANSITIONS[name])
-    for entry in entries:
-        try:
-            perform(name, entry, user, note, **options)
-        except TransitionRefused as refused:
-            report.skipped[refused.reason] += 1
-            report.messages.append(f"{entry}: {refused.message}")
-        else:
-            report.done += 1
+    with one_action():  # one bulk action, one group of audit records
+        for entry in entries:
+            try:
+                perform(name, entry, user, note, **options)
+            except TransitionRefused as refused:
+                report.skipped[refused.reason] += 1
+                report.messages.append(f"{entry}: {refused.message}")
+            else:
+                report.done += 1
     return report
