@@ -14,39 +14,19 @@ def import_file(kind, data, filename, user=None, **options):
     return importing.import_file(kind, data, filename, importer, **options)
 
 
-# What the demo writes, in an order that loads cleanly, join tables included.
-DEMO_TABLES = [
-    "auth.user",
-    "rounds.venue",
-    "rounds.venuealias",
-    "rounds.actor",
-    "rounds.actoralias",
-    "rounds.round",
-    "rounds.participation",
-    "statements.outlet",
-    "statements.topic",
-    "statements.source",
-    "statements.excerpt",
-    "statements.searchentry",
-    "editorial.revision",
-    "editorial.auditrecord",
-    "rounds.historicalround",
-    "statements.historicalsource",
-    "statements.historicalexcerpt",
-    "statements.historicalexcerpt_topics",
-]
-
-
 def _models():
-    models = [apps.get_model(label) for label in DEMO_TABLES]
-    joins = [
+    """What the demo writes: the archive's tables (the newsroom's groups stay as migrations
+    made them), the search index, and the join tables, after the rows they join."""
+    from statements.archive import archived_models
+
+    tables = [m for m in archived_models() if m._meta.label_lower != "auth.group"]
+    return [
+        *tables,
+        apps.get_model("statements.searchentry"),
         apps.get_model("auth.user").groups.through,
         apps.get_model("rounds.actor").members.through,
         apps.get_model("statements.excerpt").topics.through,
     ]
-    return (
-        models[:1] + joins[:1] + models[1:5] + joins[1:2] + models[5:11] + joins[2:] + models[11:]
-    )
 
 
 def table_rows() -> list[tuple[type, list[dict]]]:

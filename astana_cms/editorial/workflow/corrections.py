@@ -29,7 +29,7 @@ from .core import (
     may,
     one_action,
 )
-from .edits import _field_names, may_edit, stale_refusal
+from .edits import _field_names, require_edit_permission, stale_refusal
 from .transitions import _publish_dependency
 
 # --- Corrections of published entries ------------------------------------------------------
@@ -101,14 +101,7 @@ def propose_correction(
                 _("Only published entries take corrections; edit this one directly."),
                 _("not published"),
             )
-        if not may_edit(user, current):
-            raise TransitionRefused(
-                format_lazy(
-                    _("You do not have permission to change {entries}."),
-                    entries=current._meta.verbose_name_plural,
-                ),
-                _("no permission"),
-            )
+        require_edit_permission(user, current)
         if Revision.objects.of(current).open().exists():
             raise TransitionRefused(
                 _(

@@ -59,6 +59,17 @@ def may_edit(user: User, entry: EditorialEntry | type[EditorialEntry]) -> bool:
     )
 
 
+def require_edit_permission(user: User, entry: EditorialEntry) -> None:
+    if not may_edit(user, entry):
+        raise TransitionRefused(
+            format_lazy(
+                _("You do not have permission to change {entries}."),
+                entries=entry._meta.verbose_name_plural,
+            ),
+            _("no permission"),
+        )
+
+
 def authors_since_verification(entry: EditorialEntry) -> set[int]:
     """Everyone who wrote any of the entry's content since it was last verified (or ever, if
     it never was): none of them may verify it."""
@@ -140,14 +151,7 @@ def check_edit(
             _("This entry is withdrawn; it can no longer be changed."), _("withdrawn")
         )
     changed = set(entry.reviewed_fields() if changed is None else changed)
-    if not may_edit(user, entry):
-        raise TransitionRefused(
-            format_lazy(
-                _("You do not have permission to change {entries}."),
-                entries=entry._meta.verbose_name_plural,
-            ),
-            _("no permission"),
-        )
+    require_edit_permission(user, entry)
     if changed & set(entry.CAPTURE_FIELDS) and not recapture:
         raise TransitionRefused(
             _(
