@@ -5,10 +5,11 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from astana_cms.editorial import workflow
 from astana_cms.editorial.models import AuditRecord, State
-from statements.models import Excerpt, Source
+from statements.models import Excerpt, Source, sha256_of
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -89,11 +90,13 @@ def test_recapturing_a_published_source_is_a_correction(enab):
     assert SOUSAN in enab.text
 
 
-def test_hash_follows_the_new_capture(enab):
-    enab.recapture(new_capture(enab.text), UserFactory(role="Publisher"), "التقاط جديد")
+def test_hash_and_capture_time_follow_the_new_capture(enab):
+    before = timezone.now()
+    text = new_capture(enab.text)
+    enab.recapture(text, UserFactory(role="Publisher"), "التقاط جديد")
     enab.refresh_from_db()
-    assert enab.text_matches_hash
-    assert enab.captured_at is not None
+    assert enab.text_matches_hash and enab.text_sha256 == sha256_of(text)
+    assert before <= enab.captured_at <= timezone.now()
 
 
 def test_recapture_in_the_admin_previews_then_saves_exactly_what_was_previewed(enab, client):

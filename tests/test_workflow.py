@@ -4,7 +4,7 @@ import threading
 
 import pytest
 from django.db import connection, connections
-from django.utils import translation
+from django.utils import timezone, translation
 
 from astana_cms.editorial import workflow
 from astana_cms.editorial.models import AuditRecord, State, StateChangeOutsideWorkflow
@@ -17,6 +17,7 @@ from tests.factories import (
     RoundFactory,
     SourceFactory,
     UserFactory,
+    correct,
     walk,
 )
 
@@ -200,8 +201,13 @@ class TestPublication:
 
     def test_first_publication_time_is_kept(self):
         excerpt = entry_in_state("excerpt", State.VERIFIED)
+        before = timezone.now()
         workflow.publish(excerpt, UserFactory(role="Publisher"))
-        assert excerpt.published_at is not None
+        first = excerpt.published_at
+        assert before <= first <= timezone.now()
+        correct(excerpt, "صُحّح النوع", kind=Excerpt.Kind.PARAPHRASE)  # a later change…
+        excerpt.refresh_from_db()
+        assert excerpt.published_at == first  # …keeps the first publication's time
 
 
 class TestNotes:
