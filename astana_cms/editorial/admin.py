@@ -51,13 +51,13 @@ class ReviewedParentInline:
     def has_delete_permission(self, request, obj=None) -> bool:
         return self._parent_editable(obj) and super().has_delete_permission(request, obj)
 
-    @staticmethod
-    def _parent_editable(obj) -> bool:
+    def _parent_editable(self, obj) -> bool:
         if obj is None:
             return True
-        if obj.state == State.WITHDRAWN:
-            return False
-        return not (obj.state == State.PUBLISHED and workflow.open_revision(obj) is not None)
+        relation = next(  # the inline rows' key to their entry, named as the entry names them
+            f for f in self.model._meta.fields if f.is_relation and f.related_model is type(obj)
+        )
+        return relation.remote_field.get_accessor_name() not in workflow.frozen_fields(obj)
 
 
 class EditorialAdmin(SimpleHistoryAdmin):
@@ -81,11 +81,7 @@ class EditorialAdmin(SimpleHistoryAdmin):
     # --- Permissions -------------------------------------------------------------------------
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        # Publishers correct published entries without being editors of drafts.
-        if super().has_change_permission(request, obj):
-            return obj is None or obj.state != State.WITHDRAWN or request.user.is_superuser
-        may_correct = workflow.may(request.user, "correct", self.model)
-        return may_correct and (obj is None or obj.state == State.PUBLISHED)
+        return workflow.may_open(request.user, obj, self.model)
 
     # --- Forms -------------------------------------------------------------------------------
 
@@ -109,16 +105,8 @@ class EditorialAdmin(SimpleHistoryAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is None:
             return fields
-        # A capture changes only by an explicit recapture.
-        fields += [name for name in self.model.CAPTURE_FIELDS if name not in fields]
-        if obj.state == State.WITHDRAWN:
-            # A withdrawn entry is kept as it was.
-            fields += [f.name for f in self.model._meta.fields if f.editable]
-            fields += [f.name for f in self.model._meta.many_to_many]
-        elif obj.state == State.PUBLISHED and workflow.open_revision(obj) is not None:
-            # One correction at a time: the record is read-only until it is decided.
-            fields += [n for n in obj.reviewed_fields() if n not in obj.REVIEWED_RELATIONS]
-        return fields
+        frozen = workflow.frozen_fields(obj) - set(obj.REVIEWED_RELATIONS)
+        return fields + sorted(frozen - set(fields))
 
     def get_prepopulated_fields(self, request: HttpRequest, obj=None):
         readonly = set(self.get_readonly_fields(request, obj))

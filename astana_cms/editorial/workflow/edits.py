@@ -18,6 +18,7 @@ from ..models import (
     AuditRecord,
     EditorialEntry,
     PublicEntryDeletion,
+    Revision,
     State,
     entry_label,
 )
@@ -57,6 +58,34 @@ def may_edit(user: User, entry: EditorialEntry | type[EditorialEntry]) -> bool:
             or may(user, "correct", entry)
         )
     )
+
+
+def frozen_fields(entry: EditorialEntry) -> set[str]:
+    """What nobody may change in `entry` now, in any form: a capture (changed only by a
+    recapture), everything of a withdrawn entry, and what readers see of a published entry
+    while a correction of it waits (one correction at a time). Reviewed relations (a round's
+    participants) are named too."""
+    model = type(entry)
+    if entry.pk is None:
+        return set()
+    frozen = set(model.CAPTURE_FIELDS)
+    if entry.state == State.WITHDRAWN:
+        frozen |= {f.name for f in model._meta.fields if f.editable}
+        frozen |= {f.name for f in model._meta.many_to_many}
+        frozen |= set(model.REVIEWED_RELATIONS)
+    elif entry.state == State.PUBLISHED and Revision.objects.of(entry).open().exists():
+        frozen |= set(entry.reviewed_fields())
+    return frozen
+
+
+def may_open(user: User, entry: EditorialEntry | None, model: type[EditorialEntry]) -> bool:
+    """Whether `user` may open an entry's change page: editors their drafts and what they may
+    propose corrections to, publishers what they correct; a withdrawn entry only superusers
+    (it is kept as it was, and read on its history page)."""
+    opts = model._meta
+    if user.has_perm(f"{opts.app_label}.change_{opts.model_name}"):
+        return entry is None or entry.state != State.WITHDRAWN or user.is_superuser
+    return may(user, "correct", model) and (entry is None or entry.state == State.PUBLISHED)
 
 
 def require_edit_permission(user: User, entry: EditorialEntry) -> None:
