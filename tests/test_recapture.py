@@ -157,7 +157,7 @@ class TestCheckProvenance:
     def test_a_sound_archive_passes(self, demo):
         out = StringIO()
         call_command("check_provenance", stdout=out)
-        assert "0 fault(s) in the public record" in out.getvalue()
+        assert "0 faults in the public record" in out.getvalue()
 
     def test_a_published_quote_that_is_not_its_span_fails(self, enab):
         published = enab.excerpts.filter(state=State.PUBLISHED).first()

@@ -7,7 +7,8 @@ SHA-256. Problems with drafts are reported but do not fail the check.
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
+from django.utils.translation import ngettext
 
 from astana_cms.editorial.models import State
 from statements.models import Excerpt, Source
@@ -16,6 +17,7 @@ from statements.models import Excerpt, Source
 class Command(BaseCommand):
     help = "Re-check every excerpt's anchor and every source's hash; fail on published faults."
 
+    @no_translations  # an operator's check, read in logs: English throughout
     def handle(self, *args, **options) -> None:
         self.failures = self.warnings = 0
         sources = Source.objects.order_by("pk")
@@ -40,9 +42,13 @@ class Command(BaseCommand):
                 f"excerpt {excerpt.pk} ({excerpt.get_state_display()}, source "
                 f"{excerpt.source_id}): {problem}",
             )
+        faults = ngettext(
+            "%(count)d fault in the public record",
+            "%(count)d faults in the public record",
+            self.failures,
+        ) % {"count": self.failures}
         summary = (
-            f"Checked {sources.count()} sources and {checked} excerpts: "
-            f"{self.failures} fault(s) in the public record, "
+            f"Checked {sources.count()} sources and {checked} excerpts: {faults}, "
             f"{self.warnings} in entries not yet public."
         )
         if self.failures:
