@@ -2,17 +2,12 @@
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from rounds.models import Actor, Round
 from statements.models import Excerpt, Outlet, Topic
 
-
-def _with_published_excerpts(model, field: str):
-    return model.objects.filter(
-        Exists(Excerpt.objects.published().filter(**{field: OuterRef("pk")}))
-    )
+from .selectors import has_published_excerpt
 
 
 def _rounds(request):
@@ -20,15 +15,15 @@ def _rounds(request):
 
 
 def _speakers(request):
-    return _with_published_excerpts(Actor, "speaker").order_by("name_ar")
+    return Actor.objects.filter(has_published_excerpt("speaker")).order_by("name_ar")
 
 
 def _topics(request):
-    return _with_published_excerpts(Topic, "topics").order_by("name_ar")
+    return Topic.objects.filter(has_published_excerpt("topics")).order_by("name_ar")
 
 
 def _outlets(request):
-    return _with_published_excerpts(Outlet, "source__outlet").order_by("name_ar")
+    return Outlet.objects.filter(has_published_excerpt("source__outlet")).order_by("name_ar")
 
 
 class ExcerptFilter(django_filters.FilterSet):

@@ -22,17 +22,23 @@ def public_excerpts() -> QuerySet[Excerpt]:
     return Excerpt.objects.published().select_related(*EXCERPT_LIST_RELATED)
 
 
+def has_published_excerpt(field: str) -> Exists:
+    """The condition that a row (a speaker, a topic, a source…) has a published excerpt
+    through the excerpt's `field`."""
+    return Exists(Excerpt.objects.published().filter(**{field: OuterRef("pk")}))
+
+
 def public_actors() -> QuerySet[Actor]:
     """Actors who said something published, or took part in a published meeting."""
     return Actor.objects.filter(
-        Exists(Excerpt.objects.published().filter(speaker=OuterRef("pk")))
+        has_published_excerpt("speaker")
         | Exists(Participation.objects.filter(actor=OuterRef("pk"), round__state=State.PUBLISHED))
     )
 
 
 def public_topics() -> QuerySet[Topic]:
     """Topics of at least one published excerpt."""
-    return Topic.objects.filter(Exists(Excerpt.objects.published().filter(topics=OuterRef("pk"))))
+    return Topic.objects.filter(has_published_excerpt("topics"))
 
 
 def with_excerpt_count(queryset: QuerySet) -> QuerySet:
