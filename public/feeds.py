@@ -12,19 +12,31 @@ from django.utils.translation import gettext as _
 from rounds.models import Round
 from statements.models import Excerpt
 
-from .selectors import public_actors, public_excerpts, public_topics
+from .selectors import last_public_correction, public_actors, public_excerpts, public_topics
 
 FEED_ITEMS = 50
 
 
+class TextAtomFeed(Atom1Feed):
+    """Atom whose summaries are plain text: a quote is words to show, never markup for a feed
+    reader to run (Django's Atom writes summaries as type="html")."""
+
+    def add_item_elements(self, handler, item) -> None:
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"] is not None:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
+
+
 class ExcerptFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = TextAtomFeed
 
     def title(self, obj=None) -> str:
         return _("Astana process record: newly published excerpts")
 
     def link(self, obj=None) -> str:
-        return "/"
+        # The home page in the feed's language: the Arabic and English feeds are two feeds,
+        # each with its own id and link.
+        return reverse("public:home")
 
     def subtitle(self, obj=None) -> str:
         return _("Statements on the Astana talks, checked against their sources.")
@@ -33,7 +45,15 @@ class ExcerptFeed(Feed):
         return public_excerpts()
 
     def items(self, obj=None):
-        return self.excerpts(obj).order_by("-published_at", "-pk")[:FEED_ITEMS]
+        return (
+            self.excerpts(obj)
+            .annotate(last_correction=last_public_correction())
+            .order_by("-published_at", "-pk")[:FEED_ITEMS]
+        )
+
+    def item_updateddate(self, item: Excerpt):
+        """A correction reaches feed readers as an update of the entry."""
+        return item.last_correction or item.published_at
 
     def item_title(self, item: Excerpt) -> str:
         return f"{item.speaker.name}: {Truncator(item.text).words(12)}"

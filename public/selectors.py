@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from astana_cms.editorial.models import PUBLIC_CORRECTION, AuditRecord, State
 from rounds.models import Actor, Participation
@@ -63,6 +63,20 @@ def public_corrections(excerpts: QuerySet[Excerpt] | None = None) -> dict[int, l
     for record in records:
         corrections.setdefault(record.object_id, []).append(record)
     return corrections
+
+
+def last_public_correction() -> Subquery:
+    """When an excerpt was last corrected in public (for annotating excerpt querysets)."""
+    return Subquery(
+        AuditRecord.objects.filter(
+            PUBLIC_CORRECTION,
+            content_type__app_label="statements",
+            content_type__model="excerpt",
+            object_id=OuterRef("pk"),
+        )
+        .order_by("-at")
+        .values("at")[:1]
+    )
 
 
 @dataclass

@@ -276,7 +276,7 @@ def download(request: HttpRequest, fmt: str) -> HttpResponse:
 
     if fmt not in DOWNLOAD_FORMATS:
         raise Http404
-    dataset = PublishedExcerptResource(request=request).export()
+    dataset = PublishedExcerptResource(request=request, for_spreadsheet=fmt != "json").export()
     body = dataset.export(fmt)
     if fmt == "csv":
         body = "\ufeff" + body  # Excel opens UTF-8 Arabic correctly only with a BOM

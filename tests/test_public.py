@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from astana_cms.editorial.models import State
+from statements.models import Excerpt
 from tests.factories import ExcerptFactory, RoundFactory, SourceFactory, force_state
 
 pytestmark = pytest.mark.django_db
@@ -160,3 +161,55 @@ def test_the_admin_speaks_arabic_to_the_newsroom(client, django_user_model):
     assert 'dir="rtl"' in page
     assert "سير المراجعة" in page  # the workflow dashboard
     assert "المصادر والمقتطفات" in page
+
+
+class TestFeedsForReaders:
+    """Feeds carry words, not markup; corrections reach readers; each language its own feed."""
+
+    @pytest.fixture
+    def marked_up(self):
+        source = SourceFactory(text="قال المتحدث: <b>كلام</b> في المصدر، ثم غادر.")
+        return ExcerptFactory(source=source, text="<b>كلام</b> في المصدر", state=State.PUBLISHED)
+
+    def test_a_quote_is_a_text_summary_never_live_markup(self, client, marked_up):
+        xml = client.get("/en/feeds/excerpts/").content.decode()
+        assert '<summary type="text">&lt;b&gt;كلام&lt;/b&gt; في المصدر</summary>' in xml
+        assert 'type="html"' not in xml
+
+    def test_a_correction_updates_the_entry(
+        self, client, marked_up, django_capture_on_commit_callbacks
+    ):
+        import re
+
+        from tests.factories import correct
+
+        first = re.search(
+            r"<entry>.*?<updated>(.*?)</updated>",
+            client.get("/en/feeds/excerpts/").content.decode(),
+            re.S,
+        ).group(1)
+        with django_capture_on_commit_callbacks(execute=True):
+            correct(marked_up, "صُحّح النوع", kind="paraphrase")
+        xml = client.get("/en/feeds/excerpts/").content.decode()
+        updated = re.search(r"<entry>.*?<updated>(.*?)</updated>", xml, re.S).group(1)
+        assert updated > first
+        assert "<published>" in xml
+
+    def test_the_arabic_and_english_feeds_are_two_feeds(self, client, marked_up):
+        import re
+
+        ids = {}
+        for lang in ("ar", "en"):
+            xml = client.get(f"/{lang}/feeds/excerpts/").content.decode()
+            ids[lang] = re.search(r"<id>(.*?)</id>", xml).group(1)
+            assert f'href="http://testserver/{lang}/"' in xml
+        assert ids["ar"] != ids["en"]
+
+
+def test_the_json_download_carries_the_words_not_spreadsheet_escaping(client):
+    excerpt = ExcerptFactory(state=State.PUBLISHED)
+    Excerpt.objects.filter(pk=excerpt.pk).update(translation_en="=1+1 is how it was said")
+    data = client.get("/en/data/excerpts.json").json()
+    assert [row["translation_en"] for row in data] == ["=1+1 is how it was said"]
+    csv = client.get("/en/data/excerpts.csv").content.decode("utf-8")
+    assert "'=1+1 is how it was said" in csv

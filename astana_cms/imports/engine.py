@@ -48,10 +48,16 @@ def safe_cell(value):
 
 
 class FormulaSafeResource(resources.ModelResource):
-    """A resource whose every exported cell is safe to open in a spreadsheet program."""
+    """A resource whose every exported cell is safe to open in a spreadsheet program. The
+    escaping is for spreadsheet cells only: a JSON export passes `for_spreadsheet=False`."""
+
+    def __init__(self, *args, for_spreadsheet: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.for_spreadsheet = for_spreadsheet
 
     def export_field(self, field, instance, **kwargs):
-        return safe_cell(super().export_field(field, instance, **kwargs))
+        value = super().export_field(field, instance, **kwargs)
+        return safe_cell(value) if self.for_spreadsheet else value
 
 
 class Pending:
