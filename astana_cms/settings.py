@@ -227,14 +227,22 @@ LOGGING = {
     },
 }
 
-# Caches: Redis when CACHE_URL or REDIS_URL names one (several app servers then share it),
-# else the local-memory cache of this process.
+# Caches: Redis when CACHE_URL or REDIS_URL names one. Without one, production shares a cache
+# table in the database between all its workers and servers (`manage.py createcachetable`,
+# run by `make serve`): a per-process cache would let one worker serve a page another has
+# withdrawn. Development alone uses the memory of its one process.
 _CACHE_URL = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
-CACHES = {
-    "default": env.cache_url_config(_CACHE_URL)
-    if _CACHE_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "astana"}
-}
+if _CACHE_URL:
+    CACHES = {"default": env.cache_url_config(_CACHE_URL)}
+elif DEBUG:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "astana_cache",
+        }
+    }
 # How long a public page may be served from the cache at most; publishing, correcting or
 # withdrawing anything clears it at once (astana_cms/editorial/cache.py).
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=600)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -17,7 +16,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
-from astana_cms.editorial.cache import cached_public_page, generation
+from astana_cms.editorial.cache import cached_public_page, remembered
 from astana_cms.editorial.models import AuditRecord, State
 from rounds.models import Actor, Participation, Round
 from statements import search
@@ -307,10 +306,10 @@ class CappedPaginator(Paginator):
 
 
 def search_aliases():
-    return cache.get_or_set(f"public:aliases:{generation()}", search.alias_table, 3600)
+    return remembered("aliases", search.alias_table, 3600)
 
 
-@cached_public_page
+@cached_public_page(reads=["q", "page", *ExcerptFilter.base_filters])
 def search_page(request: HttpRequest) -> HttpResponse:
     """One search box, filters, ranked and highlighted results."""
     query = search.parse(request.GET.get("q", ""), search_aliases())

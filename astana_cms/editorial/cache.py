@@ -8,7 +8,10 @@ so no reader is served a page from before the change. Old generations simply exp
 from __future__ import annotations
 
 import functools
+import logging
 import time
+from collections.abc import Iterable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -16,6 +19,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
 GENERATION_KEY = "public:generation"
+logger = logging.getLogger(__name__)
 
 
 def generation() -> int:
@@ -27,26 +31,74 @@ def generation() -> int:
     return value
 
 
+def _renew() -> None:
+    try:
+        cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+    except Exception:  # the cache is down: nothing in it will be served until it is back
+        logger.exception("public cache: could not start a new generation")
+
+
 def public_record_changed() -> None:
     """Start a new generation once the current transaction commits."""
-    transaction.on_commit(lambda: cache.set(GENERATION_KEY, time.time_ns(), timeout=None))
+    transaction.on_commit(_renew)
 
 
-def cached_public_page(view):
+def remembered(name: str, compute, timeout: int):
+    """`compute()`, kept for `timeout` seconds in the current generation; computed afresh
+    when the cache is down."""
+    try:
+        return cache.get_or_set(f"public:{name}:{generation()}", compute, timeout)
+    except Exception:
+        logger.warning("public cache unavailable: %s computed afresh", name)
+        return compute()
+
+
+def cache_is_up() -> bool:
+    """Whether the cache answers now (health checks ask)."""
+    try:
+        cache.get(GENERATION_KEY)
+    except Exception:
+        return False
+    return True
+
+
+def page_key(request: HttpRequest, reads: frozenset[str]) -> str:
+    """The page's path and the query parameters it reads; any other (?utm_source=…, a random
+    cache buster) changes nothing on the page, so it shares the page's entry."""
+    known = sorted(
+        (name, value) for name, values in request.GET.lists() if name in reads for value in values
+    )
+    return request.path + ("?" + urlencode(known) if known else "")
+
+
+def cached_public_page(view=None, *, reads: Iterable[str] = ()):
+    """`@cached_public_page`, or `@cached_public_page(reads=[…])` for a page that reads query
+    parameters (the search page)."""
+    if view is None:
+        return functools.partial(cached_public_page, reads=reads)
+    reads = frozenset(reads)
+
     """Serve a public page from the cache of the current generation when it can."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        key = f"public:{generation()}:{request.LANGUAGE_CODE}:{request.get_full_path()}"
-        response = cache.get(key)
+        try:
+            key = f"public:{generation()}:{request.LANGUAGE_CODE}:{page_key(request, reads)}"
+            response = cache.get(key)
+        except Exception:  # the cache is down: readers get the page, made afresh
+            logger.warning("public cache unavailable: serving %s uncached", request.path)
+            return view(request, *args, **kwargs)
         if response is None:
             response = view(request, *args, **kwargs)
             if hasattr(response, "render") and callable(response.render):
                 response = response.render()
             if response.status_code in (200, 410) and not response.streaming:
-                cache.set(key, response, timeout=settings.PUBLIC_PAGE_CACHE_SECONDS)
+                try:
+                    cache.set(key, response, timeout=settings.PUBLIC_PAGE_CACHE_SECONDS)
+                except Exception:
+                    logger.warning("public cache unavailable: %s not stored", request.path)
         return response
 
     return wrapper
