@@ -6,6 +6,7 @@ import hashlib
 
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.functions import Length
@@ -30,6 +31,21 @@ from rounds.models import Actor, Round
 from . import search
 from .provenance import Anchor, Capture, Selector, locate
 
+# A web address readers may follow: http or https only (never javascript:, data:, file:…).
+web_address = URLValidator(schemes=["http", "https"])
+
+
+def web_address_constraint(field: str, name: str) -> models.CheckConstraint:
+    """The database's own refusal of any other scheme, whatever door a value comes through
+    (code, a restored archive)."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__isnull": True})
+        | Q(**{field: ""})
+        | Q(**{f"{field}__istartswith": "http://"})
+        | Q(**{f"{field}__istartswith": "https://"}),
+        name=name,
+    )
+
 
 def sha256_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -39,12 +55,13 @@ class Outlet(Bilingual):
     """A newspaper, agency, broadcaster or site that publishes sources."""
 
     slug = models.SlugField(_("slug"), unique=True)
-    website = models.URLField(_("website"), blank=True)
+    website = models.URLField(_("website"), blank=True, validators=[web_address])
 
     class Meta:
         ordering = ["name_en", "name_ar"]
         verbose_name = _("outlet")
         verbose_name_plural = _("outlets")
+        constraints = [web_address_constraint("website", "statements_outlet_website_http")]
 
 
 class Topic(Bilingual):
@@ -103,6 +120,7 @@ class Source(EditorialEntry):
         blank=True,
         unique=True,
         help_text=_("Leave empty for print and broadcast sources. Never a guessed address."),
+        validators=[web_address],
     )
     headline = models.CharField(_("headline"), max_length=500, blank=True)
     published_on = models.DateField(_("publication date"), null=True, blank=True)
@@ -115,7 +133,9 @@ class Source(EditorialEntry):
     )
     text_sha256 = models.CharField(_("SHA-256 of the text"), max_length=64, editable=False)
     captured_at = models.DateTimeField(_("captured at"), null=True, blank=True)
-    archive_url = models.URLField(_("archived copy"), max_length=2000, blank=True)
+    archive_url = models.URLField(
+        _("archived copy"), max_length=2000, blank=True, validators=[web_address]
+    )
     notes = models.TextField(_("editor's notes"), blank=True)
     history = HistoricalRecords(excluded_fields=HISTORY_EXCLUDED_FIELDS)
 
@@ -134,6 +154,8 @@ class Source(EditorialEntry):
             models.CheckConstraint(
                 condition=~Q(url=""), name="statements_source_url_null_not_blank"
             ),
+            web_address_constraint("url", "statements_source_url_http"),
+            web_address_constraint("archive_url", "statements_source_archive_url_http"),
             models.CheckConstraint(condition=~Q(text=""), name="statements_source_text_not_empty"),
             models.CheckConstraint(
                 condition=Exact(Length("text_sha256"), 64), name="statements_source_sha256_length"

@@ -13,6 +13,7 @@ from statements.models import Excerpt, Source, sha256_of
 from tests.factories import (
     ActorAliasFactory,
     ExcerptFactory,
+    OutletFactory,
     ParticipationFactory,
     RoundFactory,
     SourceFactory,
@@ -178,3 +179,24 @@ class TestPublishedQuerysets:
             if dependency.state != state:
                 force_state(dependency, state)
         assert Excerpt.objects.published().exists() is public
+
+
+class TestWebAddresses:
+    """Only http and https addresses reach a link or the JSON-LD, through any door."""
+
+    @pytest.mark.parametrize(
+        "address",
+        ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,<b>x</b>", "ftp://x.org/a"],
+    )
+    def test_other_schemes_are_refused_by_the_form_rules_and_the_database(self, address):
+        source = SourceFactory.build(url=address, outlet=OutletFactory())
+        with pytest.raises(ValidationError):
+            source.full_clean()
+        for field in ("url", "archive_url"):
+            refused_by_database(lambda f=field: SourceFactory(**{f: address}))
+        refused_by_database(lambda: OutletFactory(website=address))
+
+    def test_http_and_https_are_kept(self):
+        source = SourceFactory(url="HTTPS://www.enabbaladi.net/a", archive_url="http://a.org/b")
+        source.refresh_from_db()
+        assert source.url.startswith("HTTPS://")
