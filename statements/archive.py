@@ -89,8 +89,12 @@ def export_archive(path: Path) -> dict[str, int]:
     return counts
 
 
-def import_archive(path: Path) -> dict[str, int]:
-    """Restore an archive into an empty database, all or nothing; return the row counts."""
+def import_archive(path: Path, *, replace_users: bool = False) -> dict[str, int]:
+    """Restore an archive into an empty database, all or nothing; return the row counts.
+
+    A database that already has accounts (the operator's superuser, made after `migrate`) is
+    refused: the archive's accounts would replace them. `replace_users` says to delete them and
+    take the archive's, knowingly."""
     import json
 
     with _open(path, "r") as stream:
@@ -102,11 +106,22 @@ def import_archive(path: Path) -> dict[str, int]:
     content_models = [m for m in archived_models() if not m._meta.label.startswith("auth.")]
     if any(m._default_manager.exists() for m in content_models):
         raise ArchiveError("The database is not empty: restore into an empty database.")
+    User = apps.get_model("auth.user")
+    accounts = list(User._default_manager.order_by("username").values_list("username", flat=True))
+    if accounts and not replace_users:
+        raise ArchiveError(
+            f"The database already has {len(accounts)} account(s) ({', '.join(accounts[:5])}"
+            f"{', …' if len(accounts) > 5 else ''}); the archive's accounts would replace them. "
+            "Restore into a database without accounts (create the superuser afterwards), or "
+            "pass --replace-users to delete them and take the archive's."
+        )
     counts: dict[str, int] = {}
     buffer = io.StringIO(json.dumps(document["objects"]))
     with transaction.atomic():
-        # Migrations create the newsroom's groups; the archive's own rows replace them.
+        # Migrations create the newsroom's groups; the archive's own rows replace them, and
+        # its accounts the ones the operator said to replace.
         apps.get_model("auth.group")._default_manager.all().delete()
+        User._default_manager.all().delete()
         for item in serializers.deserialize("json", buffer, handle_forward_references=True):
             # The archive carries the history itself: restoring must not add to it.
             item.object.skip_history_when_saving = True

@@ -78,3 +78,21 @@ def test_new_entries_after_a_restore_get_fresh_keys(client, demo, tmp_path):
     from tests.factories import ExcerptFactory
 
     assert ExcerptFactory().pk > highest
+
+
+def test_restore_never_replaces_an_account_silently(demo, tmp_path, django_user_model):
+    archive = tmp_path / "astana.json"
+    call_command("export_archive", str(archive), stdout=StringIO())
+    empty_the_database(users=True)
+    # The operator made their superuser after `migrate`, before restoring.
+    operator = django_user_model.objects.create_superuser("operator", "", "pw")
+    with pytest.raises(CommandError, match=r"already has 1 account\(s\) \(operator\)"):
+        call_command("import_archive", str(archive), stdout=StringIO())
+    assert list(django_user_model.objects.values_list("pk", "username")) == [
+        (operator.pk, "operator")
+    ]
+    assert not Excerpt.objects.exists()
+    call_command("import_archive", str(archive), "--replace-users", stdout=StringIO())
+    assert not django_user_model.objects.filter(username="operator").exists()
+    assert django_user_model.objects.filter(username="editor").exists()
+    assert Excerpt.objects.exists()

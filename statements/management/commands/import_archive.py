@@ -12,10 +12,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--replace-users",
+            action="store_true",
+            help="Delete the database's accounts and take the archive's (never done silently).",
+        )
 
-    def handle(self, *args, file: Path, **options) -> None:
+    def handle(self, *args, file: Path, replace_users: bool, **options) -> None:
         try:
-            counts = import_archive(file)
+            counts = import_archive(file, replace_users=replace_users)
         except (ArchiveError, OSError, ValueError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(self.style.SUCCESS(f"Restored {sum(counts.values())} rows from {file}."))
