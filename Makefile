@@ -34,7 +34,8 @@ serve: install
 	DJANGO_DEBUG=false $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	DJANGO_DEBUG=false $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=false $(BIN)/python manage.py createcachetable
-	DJANGO_DEBUG=false $(BIN)/gunicorn astana_cms.wsgi --bind $(HOST):$(PORT) \
+	DJANGO_DEBUG=false $(BIN)/gunicorn astana_cms.wsgi -c astana_cms/gunicorn.conf.py \
+		--bind $(HOST):$(PORT) \
 		--workers $(WORKERS) --access-logfile - --error-logfile -
 
 lint: install

@@ -124,6 +124,36 @@ class TestLoginThrottling:
         assert response.status_code == 429
         assert "_auth_user_id" not in client.session
 
+    def test_behind_a_proxy_one_client_cannot_lock_an_account_for_everyone(
+        self, client, django_user_model, settings
+    ):
+        """Every request reaches the app from the balancer (REMOTE_ADDR 127.0.0.1); the lockout
+        keys on the client address the trusted proxy appended to X-Forwarded-For."""
+        settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+        settings.AXES_IPWARE_PROXY_ORDER = "right-most"
+        django_user_model.objects.create_user(
+            "editor3", password="right-password-123", is_staff=True
+        )
+        login = reverse("admin:login")
+        attacker = {"HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+        for _ in range(4):
+            client.post(login, {"username": "editor3", "password": "wrong"}, **attacker)
+        locked = client.post(
+            login, {"username": "editor3", "password": "right-password-123"}, **attacker
+        )
+        assert locked.status_code == 429
+        # A forged left-most entry does not help the attacker: the proxy's own entry counts.
+        forged = {"HTTP_X_FORWARDED_FOR": "203.0.113.9, 198.51.100.7"}
+        response = client.post(
+            login, {"username": "editor3", "password": "right-password-123"}, **forged
+        )
+        assert response.status_code == 429
+        editor = {"HTTP_X_FORWARDED_FOR": "203.0.113.9"}
+        response = client.post(
+            login, {"username": "editor3", "password": "right-password-123"}, **editor
+        )
+        assert response.status_code == 302  # the real editor, elsewhere, still gets in
+
     def test_a_few_mistakes_are_forgiven(self, client, django_user_model):
         django_user_model.objects.create_user(
             "editor2", password="right-password-123", is_staff=True
@@ -302,3 +332,41 @@ def test_a_query_parameter_the_page_does_not_read_shares_its_cache_entry(client,
     search = client.get("/en/search/", {"q": "Astana"}).content
     assert client.get("/en/search/", {"q": "Astana", "utm": "1"}).content == search
     assert client.get("/en/search/", {"q": "Lavrentiev"}).content != search
+
+
+@pytest.mark.parametrize(
+    ("env", "allowed", "schemes"),
+    [
+        ({}, "", {}),
+        ({"DJANGO_BEHIND_PROXY": "true"}, "127.0.0.1,::1", {"X-FORWARDED-PROTO": "https"}),
+        (
+            {"DJANGO_BEHIND_PROXY": "true", "DJANGO_TRUSTED_PROXIES": "10.0.0.2"},
+            "10.0.0.2",
+            {"X-FORWARDED-PROTO": "https"},
+        ),
+    ],
+)
+def test_gunicorn_trusts_forwarded_headers_only_behind_a_named_proxy(
+    env, allowed, schemes, monkeypatch
+):
+    import runpy
+
+    for name in ("DJANGO_BEHIND_PROXY", "DJANGO_TRUSTED_PROXIES"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    config = runpy.run_path(str(settings.BASE_DIR / "astana_cms" / "gunicorn.conf.py"))
+    assert config["forwarded_allow_ips"] == allowed
+    assert config["secure_scheme_headers"] == schemes
+
+
+def test_behind_a_proxy_the_lockout_reads_the_forwarded_client_address():
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; "
+        "print(settings.AXES_IPWARE_META_PRECEDENCE_ORDER, settings.AXES_IPWARE_PROXY_ORDER)",
+        env={**PRODUCTION_ENV, "DJANGO_BEHIND_PROXY": "true"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "('HTTP_X_FORWARDED_FOR', 'REMOTE_ADDR') right-most" in result.stdout
