@@ -441,6 +441,9 @@ def import_file(
         return report
     resource.given(sheet.columns)
     planned, report.problems = plan(resource, sheet.rows, progress)
+    report.problems = sorted(
+        [*sheet.problems, *report.problems], key=lambda problem: problem.row or 0
+    )
     failed = {problem.row for problem in report.problems}
     report.rows = sorted(
         [(p.number, p.outcome, p.note) for p in planned if p.number not in failed]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,10 +59,20 @@ class SheetError(Exception):
 
 @dataclass
 class Sheet:
-    """Rows as dictionaries keyed by canonical column name, with their spreadsheet row numbers."""
+    """Rows as dictionaries keyed by canonical column name, with their spreadsheet row numbers,
+    and the problems of single cells (formulas), told with every other row's problems."""
 
     columns: list[str]
     rows: list[tuple[int, dict[str, object]]]
+    problems: list[Problem] = field(default_factory=list)
+
+
+NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+
+
+def is_formula(value: str) -> bool:
+    """What a spreadsheet program would run: "=…", and "+…", "-…", "@…" unless a number."""
+    return value.startswith("=") or (value.startswith(("+", "-", "@")) and not NUMBER.match(value))
 
 
 def read_sheet(data: bytes, filename: str, columns: list[Column]) -> Sheet:
@@ -122,7 +133,7 @@ def read_sheet(data: bytes, filename: str, columns: list[Column]) -> Sheet:
         for index, name in names.items():
             value = values[index] if index < len(values) else None
             if isinstance(value, str):
-                if value.startswith("="):
+                if is_formula(value):
                     problems.append(
                         Problem(
                             number, name, _("this cell holds a formula; paste its value instead.")
@@ -132,9 +143,7 @@ def read_sheet(data: bytes, filename: str, columns: list[Column]) -> Sheet:
                     value = value[1:]  # what an export escaped against formula injection
             row[name] = value
         rows.append((number, row))
-    if problems:
-        raise SheetError(problems)
-    return Sheet(columns=list(names.values()), rows=rows)
+    return Sheet(columns=list(names.values()), rows=rows, problems=problems)
 
 
 def _xlsx_rows(data: bytes) -> list[list]:
@@ -157,15 +166,49 @@ def _xlsx_rows(data: bytes) -> list[list]:
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without its mark), or Windows-1256 as older Arabic Excel saves CSV; a
+    file that mixes them is refused at its first line in the other encoding, since decoding it
+    either way would garble some rows without a word."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    lines = data.split(b"\n")
+    utf8 = [n for n, line in enumerate(lines, 1) if not line.isascii() and _is_utf8(line)]
+    other = [n for n, line in enumerate(lines, 1) if not _is_utf8(line)]
+    if utf8 and other:
+        raise SheetError(
+            [
+                Problem(
+                    other[0],
+                    None,
+                    _(
+                        "this line is not in the file's encoding (UTF-8, like line %(line)d): "
+                        "the file mixes encodings. Save it again as UTF-8."
+                    )
+                    % {"line": utf8[0]},
+                )
+            ]
+        )
+    try:
+        return data.decode("cp1256")
+    except UnicodeDecodeError as error:
+        raise SheetError(
+            [Problem(None, None, _("The file's text encoding is not readable."))]
+        ) from error
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _csv_rows(data: bytes) -> list[list]:
-    for encoding in ("utf-8-sig", "cp1256"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # cp1256 decodes almost anything; kept for clarity
-        raise SheetError([Problem(None, None, _("The file's text encoding is not readable."))])
+    text = _decode(data)
     if "\x00" in text:
         raise SheetError([Problem(None, None, _("The file is not a text (CSV) file."))])
     # Only the delimiter is guessed: the sniffer's other guesses (quoting, escapes) go wrong on
