@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test serve lint messages clean
+.PHONY: install demo test serve worker lint messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Astana CMS needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
@@ -22,6 +22,8 @@ install: $(STAMP)
 demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
+	trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/python manage.py db_worker --no-reload & \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
@@ -34,9 +36,16 @@ serve: install
 	DJANGO_DEBUG=false $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	DJANGO_DEBUG=false $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=false $(BIN)/python manage.py createcachetable
+	@# The task worker (big exports and imports) beside the app server; both stop together.
+	trap 'kill 0' EXIT INT TERM; \
+	DJANGO_DEBUG=false $(BIN)/python manage.py db_worker & \
 	DJANGO_DEBUG=false $(BIN)/gunicorn astana_cms.wsgi -c astana_cms/gunicorn.conf.py \
 		--bind $(HOST):$(PORT) \
 		--workers $(WORKERS) --access-logfile - --error-logfile -
+
+# The task worker alone, for a machine that runs only background work (or beside `make demo`).
+worker: install
+	$(BIN)/python manage.py db_worker
 
 lint: install
 	$(BIN)/ruff check .

@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "rounds",
     "statements",
     "public",
+    "astana_cms.jobs",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +161,15 @@ STORAGES = {
     # Spreadsheets between the admin's preview and its confirmation. Every app server must see
     # the same files (a shared volume, or an object store's backend), so that a confirmation
     # answered by another server finds the file it confirms.
+    # Files that background jobs leave for their users (exports), shared likewise.
+    "jobs": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env.path("JOB_FILES_DIR", default=BASE_DIR / "var" / "jobs"),
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    },
     "imports": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {
@@ -267,3 +279,11 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
 # How long an uploaded file waits for its confirmation before it is refused and removed.
 IMPORT_UPLOAD_MAX_AGE = env.int("IMPORT_UPLOAD_MAX_AGE", default=60 * 60)
+# Bigger imports and exports than these run in the background (`manage.py db_worker`), so that
+# nothing waits on a request that an app server would cut off.
+IMPORT_IN_REQUEST_MAX_ROWS = env.int("IMPORT_IN_REQUEST_MAX_ROWS", default=2_000)
+EXPORT_IN_REQUEST_MAX_ROWS = env.int("EXPORT_IN_REQUEST_MAX_ROWS", default=2_000)
+
+# Work longer than a request: Django's tasks framework (the django-tasks backport) on its
+# database backend, run by `manage.py db_worker` (`make worker`; `make serve` starts one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -101,8 +101,9 @@ def editor_account(request, db):
 @pytest.fixture(autouse=True)
 def import_uploads(settings, tmp_path):
     """Each test's uploads wait in a folder of its own."""
-    imports = settings.STORAGES["imports"]
+    imports, jobs = settings.STORAGES["imports"], settings.STORAGES["jobs"]
     settings.STORAGES = {
         **settings.STORAGES,
         "imports": {**imports, "OPTIONS": {**imports["OPTIONS"], "location": tmp_path / "up"}},
+        "jobs": {**jobs, "OPTIONS": {**jobs["OPTIONS"], "location": tmp_path / "jobs"}},
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -17,7 +18,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
+
+from astana_cms.jobs.work import start
 
 from . import storage
 from .engine import IMPORTS, export_sheet, import_file
@@ -94,23 +97,43 @@ class SpreadsheetImportMixin:
                 report = import_file(self.import_kind, data, upload.name, request.user, True)
                 context["report"] = report
                 if report.ok:
-                    context["token"] = self._keep(request, data, upload.name)
+                    context["token"] = self._keep(request, data, upload.name, len(report.rows))
         return TemplateResponse(request, "admin/imports/import.html", context)
 
-    def _keep(self, request: HttpRequest, data: bytes, name: str) -> str:
+    def _keep(self, request: HttpRequest, data: bytes, name: str, rows: int) -> str:
         token = storage.keep(data)
-        request.session[f"import:{token}"] = name
+        request.session[f"import:{token}"] = {"name": name, "rows": rows}
         return token
 
     def _confirm(self, request: HttpRequest, token: str) -> HttpResponse:
         opts = self.model._meta
         changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-        name = request.session.pop(f"import:{token}", None)
-        data = storage.take(token) if name else None
+        kept = request.session.pop(f"import:{token}", None)
+        if not isinstance(kept, dict) or not storage.exists(token):
+            storage.take(token)  # a token that is not this session's: never kept for later
+            messages.error(request, _("That import has expired: upload the file again."))
+            return HttpResponseRedirect(changelist)
+        if kept["rows"] > settings.IMPORT_IN_REQUEST_MAX_ROWS:
+            job = start(
+                request.user,
+                ngettext(
+                    "Import of “%(file)s” (%(rows)d row)",
+                    "Import of “%(file)s” (%(rows)d rows)",
+                    kept["rows"],
+                )
+                % {"file": kept["name"], "rows": kept["rows"]},
+                "astana_cms.imports.jobs.import_rows",
+                kind=self.import_kind,
+                token=token,
+                name=kept["name"],
+            )
+            messages.info(request, _("The import runs in the background; its result appears here."))
+            return HttpResponseRedirect(reverse("admin:jobs_job_change", args=[job.pk]))
+        data = storage.take(token)
         if data is None:
             messages.error(request, _("That import has expired: upload the file again."))
             return HttpResponseRedirect(changelist)
-        report = import_file(self.import_kind, data, name, request.user)
+        report = import_file(self.import_kind, data, kept["name"], request.user)
         level = messages.SUCCESS if report.ok else messages.ERROR
         messages.add_message(request, level, report.summary())
         for problem in report.problems[:50]:
@@ -142,7 +165,24 @@ class SpreadsheetImportMixin:
         )
 
 
-def _export(modeladmin, queryset, file_format: str) -> HttpResponse:
+def _export(modeladmin, request, queryset, file_format: str) -> HttpResponse:
+    pks = list(queryset.order_by("pk").values_list("pk", flat=True))
+    if len(pks) > settings.EXPORT_IN_REQUEST_MAX_ROWS:
+        job = start(
+            request.user,
+            _("Export of %(count)d %(entries)s (.%(format)s)")
+            % {
+                "count": len(pks),
+                "entries": modeladmin.model._meta.verbose_name_plural,
+                "format": file_format,
+            },
+            "astana_cms.imports.jobs.export_rows",
+            kind=modeladmin.import_kind,
+            pks=pks,
+            format=file_format,
+        )
+        messages.info(request, _("The export is being prepared; download it here when it is done."))
+        return HttpResponseRedirect(reverse("admin:jobs_job_change", args=[job.pk]))
     data = export_sheet(modeladmin.import_kind, queryset.order_by("pk"), file_format)
     today = timezone.localdate().isoformat()
     return FileResponse(
@@ -154,9 +194,9 @@ def _export(modeladmin, queryset, file_format: str) -> HttpResponse:
 
 @admin.action(description=gettext_lazy("Export selected as a spreadsheet (.xlsx)"))
 def export_xlsx(modeladmin, request, queryset):
-    return _export(modeladmin, queryset, "xlsx")
+    return _export(modeladmin, request, queryset, "xlsx")
 
 
 @admin.action(description=gettext_lazy("Export selected as CSV (.csv)"))
 def export_csv(modeladmin, request, queryset):
-    return _export(modeladmin, queryset, "csv")
+    return _export(modeladmin, request, queryset, "csv")

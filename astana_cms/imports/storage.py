@@ -36,6 +36,10 @@ def keep(data: bytes) -> str:
     return token
 
 
+def exists(token: str) -> bool:
+    return bool(TOKEN.match(token or "")) and _storage().exists(token)
+
+
 def take(token: str) -> bytes | None:
     """The upload stored under `token`, removed from the storage; None if there is none, the
     token is malformed, or the upload has expired."""
