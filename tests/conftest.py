@@ -107,3 +107,14 @@ def import_uploads(settings, tmp_path):
         "imports": {**imports, "OPTIONS": {**imports["OPTIONS"], "location": tmp_path / "up"}},
         "jobs": {**jobs, "OPTIONS": {**jobs["OPTIONS"], "location": tmp_path / "jobs"}},
     }
+
+
+@pytest.fixture
+def venues(db):
+    """The two venues of the rounds spreadsheet, with the spellings the press uses."""
+    from rounds.models import Venue, VenueAlias
+
+    astana = Venue.objects.create(slug="astana", name_ar="أستانا", name_en="Astana")
+    for alias in ("أستانة", "نور سلطان", "Nur-Sultan"):
+        VenueAlias.objects.create(venue=astana, name=alias)
+    Venue.objects.create(slug="sochi", name_ar="سوتشي", name_en="Sochi")

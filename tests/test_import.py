@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from astana_cms.editorial import workflow
 from astana_cms.editorial.models import AuditRecord, State
 from astana_cms.imports.engine import import_file as engine_import_file
-from rounds.models import Round, Venue, VenueAlias
+from rounds.models import Round
 from tests.factories import ActorFactory, UserFactory
 from tests.helpers import database_snapshot, import_file
 
@@ -20,14 +20,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("editor_account"), 
 DATA = Path(__file__).parent / "data"
 REFERENCE = Path(settings.BASE_DIR) / "fixtures" / "astana_rounds.csv"
 
-
-
-@pytest.fixture
-def venues():
-    astana = Venue.objects.create(slug="astana", name_ar="أستانا", name_en="Astana")
-    for alias in ("أستانة", "نور سلطان", "Nur-Sultan"):
-        VenueAlias.objects.create(venue=astana, name=alias)
-    Venue.objects.create(slug="sochi", name_ar="سوتشي", name_en="Sochi")
 
 
 def run(path: Path, *options: str) -> str:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from astana_cms.editorial.models import AuditRecord
 from astana_cms.jobs.models import Job
 from astana_cms.jobs.work import start
-from rounds.models import Round, Venue, VenueAlias
+from rounds.models import Round
 from statements.models import Excerpt
 from tests.factories import UserFactory
 
@@ -64,14 +64,6 @@ def test_a_small_export_stays_in_the_request(client, demo):
         {"action": "export_csv", "_selected_action": pks},
     )
     assert response.status_code == 200 and not Job.objects.exists()
-
-
-@pytest.fixture
-def venues():
-    astana = Venue.objects.create(slug="astana", name_ar="أستانا", name_en="Astana")
-    for alias in ("أستانة", "نور سلطان", "Nur-Sultan"):
-        VenueAlias.objects.create(venue=astana, name=alias)
-    Venue.objects.create(slug="sochi", name_ar="سوتشي", name_en="Sochi")
 
 
 def test_a_big_import_is_confirmed_into_the_background(client, venues, settings):
