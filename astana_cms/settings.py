@@ -277,6 +277,11 @@ OPEN_DATA_LICENSE = env.str(
 # Spreadsheet imports: the largest file and the most rows accepted at once.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+# What a workbook may unpack to, how wide a sheet and how long a cell may be: checked before a
+# file is read, so that a small hostile file cannot make the reader use gigabytes.
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=500 * 1024 * 1024)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=100)
+IMPORT_MAX_CELL_CHARS = env.int("IMPORT_MAX_CELL_CHARS", default=2_000_000)
 # How long an uploaded file waits for its confirmation before it is refused and removed.
 IMPORT_UPLOAD_MAX_AGE = env.int("IMPORT_UPLOAD_MAX_AGE", default=60 * 60)
 # Bigger imports and exports than these run in the background (`manage.py db_worker`), so that

@@ -383,7 +383,7 @@ def test_the_file_size_limit(settings, db):
 def test_the_row_limit(settings, db):
     settings.IMPORT_MAX_ROWS = 100
     report = import_file("rounds", (DATA / "bad_oversized.csv").read_bytes(), "big.csv")
-    assert str(report.problems[0]) == "The file has 399 rows; the limit is 100."
+    assert str(report.problems[0]) == "The file has more than 100 rows, the limit: split it."
 
 
 def test_the_progress_bar_and_the_report(demo):

@@ -82,7 +82,7 @@ def test_size_and_row_limits(settings):
         read_sheet(data, "rounds.csv", ROUND_COLUMNS)
     settings.IMPORT_MAX_BYTES = 10**6
     settings.IMPORT_MAX_ROWS = 3
-    with pytest.raises(SheetError, match=r"The file has 5 rows; the limit is 3\."):
+    with pytest.raises(SheetError, match=r"The file has more than 3 rows, the limit: split it\."):
         read_sheet(data, "rounds.csv", ROUND_COLUMNS)
 
 

@@ -78,7 +78,6 @@ def is_formula(value: str) -> bool:
 def read_sheet(data: bytes, filename: str, columns: list[Column]) -> Sheet:
     """Read an uploaded or given file into a Sheet, or raise SheetError with every problem."""
     max_bytes = settings.IMPORT_MAX_BYTES
-    max_rows = settings.IMPORT_MAX_ROWS
     if len(data) > max_bytes:
         raise SheetError(
             [
@@ -114,17 +113,6 @@ def read_sheet(data: bytes, filename: str, columns: list[Column]) -> Sheet:
     raw = [row for row in raw if any(str(cell or "").strip() for cell in row)]
     if not raw:
         raise SheetError([Problem(None, None, _("The file has no header row."))])
-    if len(raw) - 1 > max_rows:
-        raise SheetError(
-            [
-                Problem(
-                    None,
-                    None,
-                    _("The file has %(rows)d rows; the limit is %(limit)d.")
-                    % {"rows": len(raw) - 1, "limit": max_rows},
-                )
-            ]
-        )
     names = _match_headers(raw[0], columns)
     problems: list[Problem] = []
     rows = []
@@ -146,24 +134,98 @@ def read_sheet(data: bytes, filename: str, columns: list[Column]) -> Sheet:
     return Sheet(columns=list(names.values()), rows=rows, problems=problems)
 
 
+def _refuse(message: str) -> SheetError:
+    return SheetError([Problem(None, None, message)])
+
+
 def _xlsx_rows(data: bytes) -> list[list]:
+    """A workbook's first sheet, bounded before it is read: what it unpacks to, the dimension
+    it declares, its rows, its columns and each cell's length."""
     import openpyxl
+    from defusedxml import DefusedXmlException
 
     try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise _not_a_workbook(error) from error
+    limit = settings.IMPORT_MAX_UNPACKED_BYTES
+    if unpacked > limit:
+        raise _refuse(
+            _(
+                "The workbook unpacks to %(size).1f MB; the limit is %(limit).1f MB. Is it a "
+                "spreadsheet of the newsroom's? Save its rows as CSV, or split it."
+            )
+            % {"size": unpacked / 2**20, "limit": limit / 2**20}
+        )
+    try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise SheetError(
-            [
-                Problem(
-                    None,
-                    None,
-                    _("The file is not an Excel workbook, whatever its name says (%(error)s).")
-                    % {"error": type(error).__name__},
-                )
-            ]
-        ) from error
-    sheet = book.worksheets[0]
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
+        sheet = book.worksheets[0]
+        declared_rows, declared_columns = sheet.max_row or 0, sheet.max_column or 0
+        if declared_columns > settings.IMPORT_MAX_COLUMNS:
+            raise _refuse(
+                _("The sheet declares %(count)d columns; an import reads at most %(limit)d.")
+                % {"count": declared_columns, "limit": settings.IMPORT_MAX_COLUMNS}
+            )
+        if declared_rows - 1 > settings.IMPORT_MAX_ROWS:
+            raise _too_many_rows(declared_rows - 1)
+        rows = []
+        for row in sheet.iter_rows(values_only=True, max_col=settings.IMPORT_MAX_COLUMNS):
+            rows.append(list(row))
+            if len(rows) - 1 > settings.IMPORT_MAX_ROWS:
+                raise _too_many_rows()
+            _check_cells(rows[-1], len(rows))
+        book.close()
+        return rows
+    except SheetError:
+        raise
+    except (
+        DefusedXmlException,
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        OSError,
+        EOFError,
+    ) as error:
+        raise _not_a_workbook(error) from error
+    except Exception as error:  # openpyxl's own refusals of malformed parts
+        raise _not_a_workbook(error) from error
+
+
+def _not_a_workbook(error: BaseException) -> SheetError:
+    return _refuse(
+        _("The file is not an Excel workbook, whatever its name says (%(error)s).")
+        % {"error": type(error).__name__}
+    )
+
+
+def _too_many_rows(count: int | None = None) -> SheetError:
+    """`count` when the file declares it; otherwise reading stopped at the limit."""
+    if count is None:
+        return _refuse(
+            _("The file has more than %(limit)d rows, the limit: split it.")
+            % {"limit": settings.IMPORT_MAX_ROWS}
+        )
+    return _refuse(
+        _("The file has %(rows)d rows; the limit is %(limit)d.")
+        % {"rows": count, "limit": settings.IMPORT_MAX_ROWS}
+    )
+
+
+def _check_cells(row: list, number: int) -> None:
+    limit = settings.IMPORT_MAX_CELL_CHARS
+    for value in row:
+        if isinstance(value, str) and len(value) > limit:
+            raise SheetError(
+                [
+                    Problem(
+                        number,
+                        None,
+                        _("a cell holds %(size)d characters; the limit is %(limit)d.")
+                        % {"size": len(value), "limit": limit},
+                    )
+                ]
+            )
 
 
 def _decode(data: bytes) -> str:
@@ -217,7 +279,27 @@ def _csv_rows(data: bytes) -> list[list]:
         delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
     except csv.Error:
         delimiter = ","
-    return [list(row) for row in csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter)]
+    # Captured articles are long cells: the csv module's own limit (128 KB) is raised to ours.
+    csv.field_size_limit(max(csv.field_size_limit(), settings.IMPORT_MAX_CELL_CHARS))
+    rows = []
+    reader = csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter)
+    try:
+        for row in reader:
+            rows.append(row)
+            if len(rows) - 1 > settings.IMPORT_MAX_ROWS:
+                raise _too_many_rows()
+            _check_cells(row, len(rows))
+    except csv.Error as error:
+        raise SheetError(
+            [
+                Problem(
+                    reader.line_num,
+                    None,
+                    _("this line is not readable as CSV (%(error)s).") % {"error": error},
+                )
+            ]
+        ) from error
+    return rows
 
 
 def _match_headers(header_row: list, columns: list[Column]) -> dict[int, str]:

@@ -1,5 +1,6 @@
 """`manage.py import_archive FILE`: restore an archive into an empty database."""
 
+import zlib
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -21,6 +22,6 @@ class Command(BaseCommand):
     def handle(self, *args, file: Path, replace_users: bool, **options) -> None:
         try:
             counts = import_archive(file, replace_users=replace_users)
-        except (ArchiveError, OSError, ValueError) as error:
+        except (ArchiveError, OSError, ValueError, EOFError, zlib.error) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(self.style.SUCCESS(f"Restored {sum(counts.values())} rows from {file}."))
