@@ -1,6 +1,6 @@
 """One-file archive of the whole record: every entry, its content history and its audit trail.
 
-`manage.py export_archive FILE` writes it (JSON, gzip-compressed when FILE ends in .gz);
+`manage.py export_archive FILE` writes it (JSON Lines, gzip-compressed when FILE ends in .gz, streamed);
 `manage.py import_archive FILE` restores it into an empty database, in one transaction. The
 search index and the caches are derived and rebuilt, not archived. Primary keys are kept, so
 permalinks survive a restore.
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime
 import gzip
-import io
+import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.apps import apps
@@ -40,7 +41,8 @@ ARCHIVED_MODELS = [
     "statements.historicalexcerpt",
     "statements.historicalexcerpt_topics",
 ]
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # JSON Lines; version 1 (one JSON document) is still read
+CHUNK = 2000
 
 
 class ArchiveError(Exception):
@@ -67,42 +69,57 @@ def _open(path: Path, mode: str):
 
 
 def export_archive(path: Path) -> dict[str, int]:
-    """Write every archived row to `path`; return the row count per model."""
+    """Write every archived row to `path`, streamed: one JSON line a row after a header line,
+    read from the database in chunks, so memory stays flat whatever the record's size. Return
+    the row count per model."""
     counts = {}
+    python = serializers.get_serializer("python")()
     with _open(path, "w") as out, transaction.atomic():
-        out.write(f'{{"format": "astana-cms-archive", "version": {FORMAT_VERSION}, "objects": ')
-        objects = []
+        out.write(json.dumps({"format": "astana-cms-archive", "version": FORMAT_VERSION}) + "\n")
         for model in archived_models():
-            rows = list(model._default_manager.order_by("pk"))
-            counts[model._meta.label] = len(rows)
-            objects.extend(rows)
-        # Natural keys for content types and users: their ids differ between databases.
-        serializers.serialize(
-            "json",
-            objects,
-            stream=out,
-            ensure_ascii=False,
-            use_natural_foreign_keys=True,
-            cls=ExactEncoder,
-        )
-        out.write("}")
+            counts[model._meta.label] = 0
+            rows = model._default_manager.order_by("pk").iterator(chunk_size=CHUNK)
+            for chunk in _chunks(rows):
+                # Natural keys for content types and users: their ids differ between databases.
+                for item in python.serialize(chunk, use_natural_foreign_keys=True):
+                    out.write(json.dumps(item, cls=ExactEncoder, ensure_ascii=False) + "\n")
+                counts[model._meta.label] += len(chunk)
     return counts
 
 
+def _chunks(iterable, size: int = CHUNK):
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _items(stream) -> Iterator[dict]:
+    """The archived rows: one a line (version 2), or the one document of version 1."""
+    header = json.loads(stream.readline() or "null")
+    if not isinstance(header, dict) or header.get("format") != "astana-cms-archive":
+        raise ArchiveError("This file is not an Astana CMS archive.")
+    if header.get("version") == 1:
+        yield from header["objects"]  # version 1 was one document, read whole
+        return
+    if header.get("version") != FORMAT_VERSION:
+        raise ArchiveError(f"Archive version {header.get('version')} is not supported.")
+    for line in stream:
+        if line.strip():
+            yield json.loads(line)
+
+
 def import_archive(path: Path, *, replace_users: bool = False) -> dict[str, int]:
-    """Restore an archive into an empty database, all or nothing; return the row counts.
+    """Restore an archive into an empty database, all or nothing, streamed in chunks; return
+    the row counts.
 
     A database that already has accounts (the operator's superuser, made after `migrate`) is
     refused: the archive's accounts would replace them. `replace_users` says to delete them and
     take the archive's, knowingly."""
-    import json
-
-    with _open(path, "r") as stream:
-        document = json.load(stream)
-    if document.get("format") != "astana-cms-archive":
-        raise ArchiveError(f"{path} is not an Astana CMS archive.")
-    if document.get("version") != FORMAT_VERSION:
-        raise ArchiveError(f"Archive version {document.get('version')} is not supported.")
     content_models = [m for m in archived_models() if not m._meta.label.startswith("auth.")]
     if any(m._default_manager.exists() for m in content_models):
         raise ArchiveError("The database is not empty: restore into an empty database.")
@@ -116,18 +133,23 @@ def import_archive(path: Path, *, replace_users: bool = False) -> dict[str, int]
             "pass --replace-users to delete them and take the archive's."
         )
     counts: dict[str, int] = {}
-    buffer = io.StringIO(json.dumps(document["objects"]))
-    with transaction.atomic():
+    deferred = []
+    with _open(path, "r") as stream, transaction.atomic():
         # Migrations create the newsroom's groups; the archive's own rows replace them, and
         # its accounts the ones the operator said to replace.
         apps.get_model("auth.group")._default_manager.all().delete()
         User._default_manager.all().delete()
-        for item in serializers.deserialize("json", buffer, handle_forward_references=True):
-            # The archive carries the history itself: restoring must not add to it.
-            item.object.skip_history_when_saving = True
-            item.save()
-            label = item.object._meta.label
-            counts[label] = counts.get(label, 0) + 1
+        for chunk in _chunks(_items(stream)):
+            for item in serializers.deserialize("python", chunk, handle_forward_references=True):
+                # The archive carries the history itself: restoring must not add to it.
+                item.object.skip_history_when_saving = True
+                item.save()
+                if item.deferred_fields:
+                    deferred.append(item)
+                label = item.object._meta.label
+                counts[label] = counts.get(label, 0) + 1
+        for item in deferred:  # references to rows that came later in the file
+            item.save_deferred_fields()
         _reset_sequences()
         from statements.models import SearchEntry
 

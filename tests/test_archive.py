@@ -96,3 +96,22 @@ def test_restore_never_replaces_an_account_silently(demo, tmp_path, django_user_
     assert not django_user_model.objects.filter(username="operator").exists()
     assert django_user_model.objects.filter(username="editor").exists()
     assert Excerpt.objects.exists()
+
+
+def test_an_archive_of_the_first_format_still_restores(client, demo, tmp_path):
+    """Version 1 was one JSON document; version 2 streams a row a line. Both restore."""
+    import json
+
+    lines = tmp_path / "astana.json"
+    call_command("export_archive", str(lines), stdout=StringIO())
+    header, *rows = [json.loads(line) for line in lines.read_text(encoding="utf-8").splitlines()]
+    assert header == {"format": "astana-cms-archive", "version": 2}
+    first = tmp_path / "astana-v1.json"
+    first.write_text(
+        json.dumps({"format": "astana-cms-archive", "version": 1, "objects": rows}),
+        encoding="utf-8",
+    )
+    before = public_pages(client)
+    empty_the_database(users=True)
+    call_command("import_archive", str(first), stdout=StringIO())
+    assert public_pages(client) == before
