@@ -1,7 +1,7 @@
 """One-file archive of the whole record: every entry, its content history and its audit trail.
 
-`manage.py export_archive FILE` writes it (JSON Lines, gzip-compressed when FILE ends in .gz, streamed);
-`manage.py import_archive FILE` restores it into an empty database, in one transaction. The
+`manage.py export_archive FILE` writes it (JSON Lines, streamed, gzip-compressed when FILE ends
+in .gz); `manage.py import_archive FILE` restores it into an empty database, in one transaction. The
 search index and the caches are derived and rebuilt, not archived. Primary keys are kept, so
 permalinks survive a restore.
 """
