@@ -287,6 +287,9 @@ IMPORT_UPLOAD_MAX_AGE = env.int("IMPORT_UPLOAD_MAX_AGE", default=60 * 60)
 # Bigger imports and exports than these run in the background (`manage.py db_worker`), so that
 # nothing waits on a request that an app server would cut off.
 IMPORT_IN_REQUEST_MAX_ROWS = env.int("IMPORT_IN_REQUEST_MAX_ROWS", default=2_000)
+IMPORT_PREVIEW_IN_REQUEST_MAX_BYTES = env.int(
+    "IMPORT_PREVIEW_IN_REQUEST_MAX_BYTES", default=2 * 1024 * 1024
+)
 EXPORT_IN_REQUEST_MAX_ROWS = env.int("EXPORT_IN_REQUEST_MAX_ROWS", default=2_000)
 
 # Work longer than a request: Django's tasks framework (the django-tasks backport) on its

@@ -105,3 +105,37 @@ def test_a_job_that_fails_says_why(venues):
     )
     assert broken.status == Job.Status.FAILED and broken.message.startswith("KeyError")
     assert broken.finished_at is not None
+
+
+def test_a_big_file_is_checked_in_the_background_then_confirmed(client, venues, settings):
+    settings.IMPORT_PREVIEW_IN_REQUEST_MAX_BYTES = 100  # the reference file is bigger
+    editor = UserFactory(username="desk", role="Editor")
+    client.force_login(editor)
+    url = reverse("admin:rounds_round_import")
+    upload = SimpleUploadedFile(REFERENCE.name, REFERENCE.read_bytes())
+    response = client.post(url, {"file": upload})
+    check = Job.objects.get()
+    assert response["Location"].endswith(f"/{check.pk}/change/")
+    page = client.get(response["Location"]).content.decode()
+    assert "Confirm the import" not in page  # not checked yet
+    work()
+    check.refresh_from_db()
+    assert check.status == Job.Status.DONE and "23 new" in check.message
+    assert Round.objects.count() == 0  # a check writes nothing
+    page = client.get(reverse("admin:jobs_job_change", args=[check.pk])).content.decode()
+    assert "Confirm the import" in page
+    client.post(url, {"token": check.params["token"], "confirm": "1"})
+    assert Round.objects.count() == 23
+    assert AuditRecord.objects.filter(action="import", user=editor).count() == 23
+
+
+def test_a_big_file_with_problems_is_refused_by_its_check(client, venues, settings):
+    settings.IMPORT_PREVIEW_IN_REQUEST_MAX_BYTES = 10
+    client.force_login(UserFactory(username="desk", role="Editor"))
+    bad = (Path(__file__).parent / "data" / "bad_rounds_date_and_venue.csv").read_bytes()
+    client.post(reverse("admin:rounds_round_import"), {"file": SimpleUploadedFile("b.csv", bad)})
+    work()
+    check = Job.objects.get()
+    assert check.status == Job.Status.FAILED and "Astna" in check.message
+    page = client.get(reverse("admin:jobs_job_change", args=[check.pk])).content.decode()
+    assert "Confirm the import" not in page

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from astana_cms.jobs.models import Job
 from astana_cms.jobs.work import start
 
 from . import storage
@@ -94,13 +95,34 @@ class SpreadsheetImportMixin:
             if form.is_valid():
                 upload = form.cleaned_data["file"]
                 data = upload.read()
+                if len(data) > settings.IMPORT_PREVIEW_IN_REQUEST_MAX_BYTES:
+                    return self._preview_in_background(request, data, upload.name)
                 report = import_file(self.import_kind, data, upload.name, request.user, True)
                 context["report"] = report
                 if report.ok:
                     context["token"] = self._keep(request, data, upload.name, len(report.rows))
         return TemplateResponse(request, "admin/imports/import.html", context)
 
-    def _keep(self, request: HttpRequest, data: bytes, name: str, rows: int) -> str:
+    def _preview_in_background(self, request: HttpRequest, data: bytes, name: str):
+        """A big file is checked by the task worker; its job page then offers the confirmation."""
+        opts = self.model._meta
+        token = self._keep(request, data, name, rows=None)
+        job = start(
+            request.user,
+            _("Check of “%(file)s” before import") % {"file": name},
+            "astana_cms.imports.jobs.preview_rows",
+            kind=self.import_kind,
+            token=token,
+            name=name,
+            import_url=reverse(f"admin:{opts.app_label}_{opts.model_name}_import"),
+        )
+        messages.info(
+            request,
+            _("The file is being checked in the background; confirm the import here when it is."),
+        )
+        return HttpResponseRedirect(reverse("admin:jobs_job_change", args=[job.pk]))
+
+    def _keep(self, request: HttpRequest, data: bytes, name: str, rows: int | None) -> str:
         token = storage.keep(data)
         request.session[f"import:{token}"] = {"name": name, "rows": rows}
         return token
@@ -109,6 +131,14 @@ class SpreadsheetImportMixin:
         opts = self.model._meta
         changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
         kept = request.session.pop(f"import:{token}", None)
+        if isinstance(kept, dict) and kept["rows"] is None:  # checked by a background job
+            checked = Job.objects.filter(
+                user=request.user,
+                status=Job.Status.DONE,
+                handler="astana_cms.imports.jobs.preview_rows",
+                params__token=token,
+            ).first()
+            kept = {**kept, "rows": checked.params["rows"]} if checked else None
         if not isinstance(kept, dict) or not storage.exists(token):
             storage.take(token)  # a token that is not this session's: never kept for later
             messages.error(request, _("That import has expired: upload the file again."))

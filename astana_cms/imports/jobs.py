@@ -25,6 +25,28 @@ def export_rows(job) -> None:
     type(job).objects.filter(pk=job.pk).update(done=job.done, total=job.total)
 
 
+def preview_rows(job) -> None:
+    """The dry run of a big upload: every row's outcome counted, every problem listed; the
+    file waits for the confirmation, or is removed if it cannot be imported."""
+    data = storage.peek(job.params["token"])
+    if data is None:
+        raise JobFailed(_("The uploaded file has expired: upload it again."))
+    report = import_file(
+        job.params["kind"],
+        data,
+        job.params["name"],
+        job.user,
+        dry_run=True,
+        progress=progress(job),
+    )
+    lines = [report.summary(), *map(str, report.problems[:50])]
+    if not report.ok:
+        storage.take(job.params["token"])
+        raise JobFailed("\n".join(lines))
+    job.params = {**job.params, "rows": len(report.rows), "ok": True}
+    job.message = "\n".join(lines)
+
+
 def import_rows(job) -> None:
     data = storage.take(job.params["token"])
     if data is None:

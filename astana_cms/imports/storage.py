@@ -40,6 +40,14 @@ def exists(token: str) -> bool:
     return bool(TOKEN.match(token or "")) and _storage().exists(token)
 
 
+def peek(token: str) -> bytes | None:
+    """The upload stored under `token`, left in place; None if there is none or it expired."""
+    if not exists(token) or _expired(token):
+        return None
+    with _storage().open(token, "rb") as stored:
+        return stored.read()
+
+
 def take(token: str) -> bytes | None:
     """The upload stored under `token`, removed from the storage; None if there is none, the
     token is malformed, or the upload has expired."""

@@ -27,6 +27,23 @@ class JobAdmin(admin.ModelAdmin):
     )
     fields = readonly_fields
 
+    def change_view(self, request: HttpRequest, object_id: str, form_url="", extra_context=None):
+        job = self.get_queryset(request).filter(pk=object_id).first()
+        checked = (
+            job is not None
+            and job.user_id == request.user.pk
+            and job.status == Job.Status.DONE
+            and job.params.get("ok")
+            and "import_url" in job.params
+        )
+        extra_context = {
+            **(extra_context or {}),
+            "confirm_import": {"url": job.params["import_url"], "token": job.params["token"]}
+            if checked
+            else None,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_queryset(self, request: HttpRequest):
         jobs = super().get_queryset(request).select_related("user")
         return jobs if request.user.is_superuser else jobs.filter(user=request.user)
