@@ -18,6 +18,7 @@ from django.apps import apps
 from django.core import serializers
 from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.serializers.python import Serializer as PythonSerializer
 from django.db import connection, transaction
 
 # What the archive holds, in an order that loads cleanly: referenced rows before their users.
@@ -68,19 +69,44 @@ def _open(path: Path, mode: str):
     return open(path, mode, encoding="utf-8")
 
 
+class ArchiveSerializer(PythonSerializer):
+    """Natural keys where ids differ between databases (content types, permissions); plain ids
+    elsewhere: users keep their ids in a restore, and a restore looks up no row per row."""
+
+    NATURAL = ("contenttypes.contenttype", "auth.permission")
+
+    def _natural(self, field) -> bool:
+        return self.use_natural_foreign_keys and field.related_model._meta.label_lower in (
+            self.NATURAL
+        )
+
+    def handle_fk_field(self, obj, field) -> None:
+        natural, self.use_natural_foreign_keys = self.use_natural_foreign_keys, self._natural(field)
+        try:
+            super().handle_fk_field(obj, field)
+        finally:
+            self.use_natural_foreign_keys = natural
+
+    def handle_m2m_field(self, obj, field) -> None:
+        natural, self.use_natural_foreign_keys = self.use_natural_foreign_keys, self._natural(field)
+        try:
+            super().handle_m2m_field(obj, field)
+        finally:
+            self.use_natural_foreign_keys = natural
+
+
 def export_archive(path: Path) -> dict[str, int]:
     """Write every archived row to `path`, streamed: one JSON line a row after a header line,
     read from the database in chunks, so memory stays flat whatever the record's size. Return
     the row count per model."""
     counts = {}
-    python = serializers.get_serializer("python")()
+    python = ArchiveSerializer()
     with _open(path, "w") as out, transaction.atomic():
         out.write(json.dumps({"format": "astana-cms-archive", "version": FORMAT_VERSION}) + "\n")
         for model in archived_models():
             counts[model._meta.label] = 0
             rows = _rows_to_archive(model).iterator(chunk_size=CHUNK)
             for chunk in _chunks(rows):
-                # Natural keys for content types and users: their ids differ between databases.
                 for item in python.serialize(chunk, use_natural_foreign_keys=True):
                     out.write(json.dumps(item, cls=ExactEncoder, ensure_ascii=False) + "\n")
                 counts[model._meta.label] += len(chunk)
@@ -89,11 +115,11 @@ def export_archive(path: Path) -> dict[str, int]:
 
 def _rows_to_archive(model):
     """A model's rows with what their serialisation reads joined or prefetched: the rows a
-    natural key names (content types, users) and the many-to-many ids, not a query per row."""
+    natural key names (content types) and the many-to-many ids, not a query per row."""
     named = [
         f.name
         for f in model._meta.fields
-        if f.is_relation and hasattr(f.related_model, "natural_key")
+        if f.is_relation and f.related_model._meta.label_lower in ArchiveSerializer.NATURAL
     ]
     return (
         model._default_manager.order_by("pk")
