@@ -115,3 +115,22 @@ def test_an_archive_of_the_first_format_still_restores(client, demo, tmp_path):
     empty_the_database(users=True)
     call_command("import_archive", str(first), stdout=StringIO())
     assert public_pages(client) == before
+
+
+def test_an_archive_with_an_unsafe_address_restores_nothing(client, demo, tmp_path):
+    import json
+
+    archive = tmp_path / "astana.json"
+    call_command("export_archive", str(archive), stdout=StringIO())
+    lines = archive.read_text(encoding="utf-8").splitlines()
+    for n, line in enumerate(lines):
+        row = json.loads(line)
+        if row.get("model") == "statements.source":
+            row["fields"]["url"] = "javascript:alert(document.cookie)"
+            lines[n] = json.dumps(row, ensure_ascii=False)
+            break
+    archive.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    empty_the_database(users=True)
+    with pytest.raises(CommandError, match="refuses, so nothing was restored"):
+        call_command("import_archive", str(archive), stdout=StringIO())
+    assert not Excerpt.objects.exists()

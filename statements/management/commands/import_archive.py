@@ -4,6 +4,7 @@ import zlib
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from statements.archive import ArchiveError, import_archive
 
@@ -24,4 +25,8 @@ class Command(BaseCommand):
             counts = import_archive(file, replace_users=replace_users)
         except (ArchiveError, OSError, ValueError, EOFError, zlib.error) as error:
             raise CommandError(str(error)) from error
+        except DatabaseError as error:  # a row the database's own rules refuse: nothing restored
+            raise CommandError(
+                f"The archive holds a row this database refuses, so nothing was restored: {error}"
+            ) from error
         self.stdout.write(self.style.SUCCESS(f"Restored {sum(counts.values())} rows from {file}."))
