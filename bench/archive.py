@@ -38,7 +38,14 @@ def main() -> None:
     name = restore.rsplit("/", 1)[1]
     for sql in (f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'):
         subprocess.run(["psql", admin, "-qc", sql], check=True)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "astana_cms.settings"}
+    # As in production: with DEBUG on, Django would keep every query's text in memory.
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "astana_cms.settings",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "bench-only-" + "x" * 50,
+        "DJANGO_ALLOWED_HOSTS": "localhost",
+    }
     with tempfile.TemporaryDirectory() as folder:
         archive = Path(folder) / "astana.jsonl.gz"
         seconds, peak = run("export_archive", str(archive), env=env)
