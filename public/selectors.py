@@ -50,13 +50,16 @@ def with_excerpt_count(queryset: QuerySet) -> QuerySet:
     )
 
 
+def _excerpt_corrections() -> QuerySet[AuditRecord]:
+    """The records of corrections readers are shown, of excerpts."""
+    return AuditRecord.objects.filter(
+        PUBLIC_CORRECTION, content_type__app_label="statements", content_type__model="excerpt"
+    )
+
+
 def public_corrections(excerpts: QuerySet[Excerpt] | None = None) -> dict[int, list[AuditRecord]]:
     """The corrections readers are shown, per excerpt id, oldest first."""
-    records = AuditRecord.objects.filter(
-        PUBLIC_CORRECTION,
-        content_type__app_label="statements",
-        content_type__model="excerpt",
-    ).order_by("at", "pk")
+    records = _excerpt_corrections().order_by("at", "pk")
     if excerpts is not None:
         records = records.filter(object_id__in=excerpts.values("pk"))
     corrections: dict[int, list[AuditRecord]] = {}
@@ -68,14 +71,7 @@ def public_corrections(excerpts: QuerySet[Excerpt] | None = None) -> dict[int, l
 def last_public_correction() -> Subquery:
     """When an excerpt was last corrected in public (for annotating excerpt querysets)."""
     return Subquery(
-        AuditRecord.objects.filter(
-            PUBLIC_CORRECTION,
-            content_type__app_label="statements",
-            content_type__model="excerpt",
-            object_id=OuterRef("pk"),
-        )
-        .order_by("-at")
-        .values("at")[:1]
+        _excerpt_corrections().filter(object_id=OuterRef("pk")).order_by("-at").values("at")[:1]
     )
 
 

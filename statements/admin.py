@@ -172,11 +172,16 @@ class ExcerptInline(ReadOnlyAdminMixin, admin.TabularInline):
     show_change_link = True
 
 
+def from_textarea(text: str) -> str:
+    """A textarea sends CRLF line ends whatever the text had: every capture and quote in the
+    record has LF ends."""
+    return text.replace("\r\n", "\n")
+
+
 class SourceForm(EditorialForm):
     def clean_text(self) -> str:
-        # A textarea sends CRLF line ends whatever the pasted text had; a new capture is
-        # stored with the LF ends every other capture has. (A saved capture is read-only.)
-        return (self.cleaned_data.get("text") or "").replace("\r\n", "\n")
+        # A new capture (a saved one is read-only) is stored with LF ends, as every other.
+        return from_textarea(self.cleaned_data.get("text") or "")
 
 
 class RecaptureForm(forms.Form):
@@ -198,7 +203,7 @@ class RecaptureForm(forms.Form):
     previewed_sha256 = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def clean_text(self) -> str:
-        text = self.cleaned_data["text"].replace("\r\n", "\n")
+        text = from_textarea(self.cleaned_data["text"])
         if not text.strip():
             raise forms.ValidationError(_("The captured text is empty."))
         return text
@@ -213,7 +218,7 @@ class ExcerptForm(EditorialForm):
         source, typed = data.get("source"), data.get("text")
         if not source or not typed or self.errors:
             return data
-        typed = typed.replace("\r\n", "\n")
+        typed = from_textarea(typed)
         found = locate(typed, source.text, data.get("occurrence") or 1)
         if not found.found:
             self.add_error("text", not_found_message(found, source))

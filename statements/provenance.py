@@ -164,9 +164,7 @@ def not_found_message(found: Anchor, source: object) -> str:
         "why": found.problem,
     }
     if found.closest:
-        message += " " + _("The closest passage reads: “%(passage)s”.") % {
-            "passage": found.closest
-        }
+        message += " " + _("The closest passage reads: “%(passage)s”.") % {"passage": found.closest}
     return message
 
 

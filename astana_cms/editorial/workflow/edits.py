@@ -17,7 +17,6 @@ from ..cache import public_record_changed
 from ..models import (
     AuditRecord,
     EditorialEntry,
-    PublicEntryDeletion,
     Revision,
     State,
     entry_label,
@@ -158,7 +157,7 @@ def _changed_fields(entry: EditorialEntry, current: EditorialEntry) -> set[str]:
 def check_edit(
     entry: EditorialEntry,
     user: User,
-    changed: set[str] | None = None,
+    changed: set[str],
     correction_note: str = "",
     *,
     recapture: bool = False,
@@ -179,7 +178,7 @@ def check_edit(
         raise TransitionRefused(
             _("This entry is withdrawn; it can no longer be changed."), _("withdrawn")
         )
-    changed = set(entry.reviewed_fields() if changed is None else changed)
+    changed = set(changed)
     require_edit_permission(user, entry)
     if changed & set(entry.CAPTURE_FIELDS) and not recapture:
         raise TransitionRefused(
@@ -348,11 +347,3 @@ def void_verification(entry: EditorialEntry, user: User | None, note: str) -> Au
         record = _record(current, AuditRecord.Action.VOID, State.VERIFIED, State.DRAFT, user, note)
     _refresh_caller_copy(entry, current)
     return record
-
-
-def delete(entry: EditorialEntry, user: User) -> None:
-    """Delete a draft or verified entry, recorded; a published or withdrawn one is refused."""
-    try:
-        entry.delete(user=user)
-    except PublicEntryDeletion as refused:
-        raise TransitionRefused(str(refused), _("public")) from refused

@@ -162,9 +162,7 @@ class DemoLoader:
             self._count("meetings", True)
             self.targets.append((round_, spec["states"].get(round_.slug, State.DRAFT)))
             roles = {actor.slug: "guarantor" for actor in guarantors}
-            roles.update(
-                {p["actor"]: p["role"] for p in spec["participants"].get(round_.slug, [])}
-            )
+            roles.update({p["actor"]: p["role"] for p in spec["participants"].get(round_.slug, [])})
             actors = Actor.objects.in_bulk(list(roles), field_name="slug")
             Participation.objects.bulk_create(
                 Participation(round=round_, actor=actors[slug], role=role)
