@@ -89,7 +89,9 @@ class SourceQuerySet(EditorialQuerySet):
         return (
             super()
             .ready_for_verification()
-            .filter(outlet__isnull=False, published_on__isnull=False)
+            .filter(
+                Q(citation_incomplete=True) | Q(outlet__isnull=False, published_on__isnull=False)
+            )
         )
 
 
@@ -135,6 +137,14 @@ class Source(EditorialEntry):
     captured_at = models.DateTimeField(_("captured at"), null=True, blank=True)
     archive_url = models.URLField(
         _("archived copy"), max_length=2000, blank=True, validators=[web_address]
+    )
+    citation_incomplete = models.BooleanField(
+        _("the capture does not state its outlet or date"),
+        default=False,
+        help_text=_(
+            "Tick only when the original names no outlet or gives no date: readers are told "
+            "so. Say in the editor's notes what was looked for."
+        ),
     )
     notes = models.TextField(_("editor's notes"), blank=True)
     history = HistoricalRecords(excluded_fields=HISTORY_EXCLUDED_FIELDS)
@@ -195,10 +205,18 @@ class Source(EditorialEntry):
 
     def verification_problems(self) -> list[str]:
         problems = []
-        if self.outlet_id is None:
-            problems.append(_("No outlet is set."))
-        if self.published_on is None:
-            problems.append(_("No publication date is set."))
+        if self.citation_incomplete:
+            # A capture that names no outlet or date is published as such, never with a
+            # guessed one; the notes must say what was looked for.
+            if not self.notes.strip():
+                problems.append(
+                    _("The citation is marked incomplete: say in the notes what was looked for.")
+                )
+        else:
+            if self.outlet_id is None:
+                problems.append(_("No outlet is set."))
+            if self.published_on is None:
+                problems.append(_("No publication date is set."))
         if not self.text_matches_hash:
             problems.append(_("The captured text no longer matches its SHA-256."))
         return problems
