@@ -144,6 +144,8 @@ LANGUAGES = [("ar", _("Arabic")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
+# Dates as the newsroom writes them in each language (astana_cms/formats/<lang>/formats.py).
+FORMAT_MODULE_PATH = ["astana_cms.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -267,11 +269,16 @@ else:
 # withdrawing anything clears it at once (astana_cms/editorial/cache.py).
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=600)
 
-# The open-data downloads' licence line.
-OPEN_DATA_LICENSE = env.str(
-    "OPEN_DATA_LICENSE",
-    default="CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/) for the compilation; "
-    "quoted passages remain the words of their speakers and sources.",
+# Readers' error reports: how many one address may send in an hour, and one excerpt receive
+# in a day, before further reports are refused for a while.
+READER_REPORTS_PER_HOUR = env.int("READER_REPORTS_PER_HOUR", default=5)
+READER_REPORTS_PER_EXCERPT_PER_DAY = env.int("READER_REPORTS_PER_EXCERPT_PER_DAY", default=30)
+
+# The open-data downloads' licence: its short name and where to read it. The data page says
+# in the reader's language what it covers (the compilation, not the speakers' words).
+OPEN_DATA_LICENSE = env.str("OPEN_DATA_LICENSE", default="CC BY 4.0")
+OPEN_DATA_LICENSE_URL = env.str(
+    "OPEN_DATA_LICENSE_URL", default="https://creativecommons.org/licenses/by/4.0/"
 )
 
 # Spreadsheet imports: the largest file and the most rows accepted at once.

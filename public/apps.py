@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PublicConfig(AppConfig):
-    """The public site: pages, feeds, sitemaps and open data for readers. No models."""
+    """The public site: pages, feeds, sitemaps and open data for readers, and the reports
+    they send about errors (its one model)."""
 
     name = "public"
     verbose_name = _("Public site")

@@ -30,18 +30,28 @@ class ExcerptFilter(django_filters.FilterSet):
     """Choices list only what has something published: a filter never reveals a draft."""
 
     round = django_filters.ModelChoiceFilter(
-        label=_("Meeting"), queryset=_rounds, to_field_name="slug"
+        label=_("Meeting"), queryset=_rounds, to_field_name="slug", empty_label=_("Any meeting")
     )
     speaker = django_filters.ModelChoiceFilter(
-        label=_("Speaker"), queryset=_speakers, to_field_name="slug"
+        label=_("Speaker"), queryset=_speakers, to_field_name="slug", empty_label=_("Anyone")
     )
     topic = django_filters.ModelChoiceFilter(
-        label=_("Topic"), field_name="topics", queryset=_topics, to_field_name="slug"
+        label=_("Topic"),
+        field_name="topics",
+        queryset=_topics,
+        to_field_name="slug",
+        empty_label=_("Any topic"),
     )
     outlet = django_filters.ModelChoiceFilter(
-        label=_("Outlet"), field_name="source__outlet", queryset=_outlets, to_field_name="slug"
+        label=_("Outlet"),
+        field_name="source__outlet",
+        queryset=_outlets,
+        to_field_name="slug",
+        empty_label=_("Any outlet"),
     )
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Excerpt.Kind.choices)
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=Excerpt.Kind.choices, empty_label=_("Any kind")
+    )
     date_from = django_filters.DateFilter(
         label=_("Meetings from"),
         field_name="round__start_date",

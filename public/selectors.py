@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from astana_cms.editorial.models import PUBLIC_CORRECTION, AuditRecord, State
-from rounds.models import Actor, Participation
+from rounds.models import Actor, Participation, Round
 from statements.models import Excerpt, Topic
 
 EXCERPT_LIST_RELATED = ("speaker", "round__venue", "source__outlet")
@@ -93,4 +93,94 @@ def public_record(excerpt: Excerpt) -> PublicRecord:
         ),
         published=next((r for r in records if r.action == AuditRecord.Action.PUBLISH), None),
         corrections=[r for r in records if r.is_public_correction],
+    )
+
+
+# --- The timeline ---------------------------------------------------------------------------
+
+BAR_STEP = 5  # bar widths are CSS classes w0…w100 in steps of 5 (no inline style under the CSP)
+TOPIC_COLOURS = 10  # colour classes t0…t9, shared by topics in slug order
+
+
+@dataclass
+class TimelineMeeting:
+    round: Round
+    total: int = 0
+    by_topic: list[tuple[Topic, int, str]] = field(default_factory=list)  # topic, count, colour
+    width: int = 0  # the bar's width, a share of the busiest meeting's
+    segments: list[tuple[str, int]] = field(default_factory=list)  # colour, share of the bar
+
+
+@dataclass
+class TimelineYear:
+    year: int
+    meetings: list[TimelineMeeting]
+
+
+@dataclass
+class Timeline:
+    years: list[TimelineYear]
+    topics: list[tuple[Topic, str]]  # the legend: each topic that appears, with its colour
+    most: int  # the largest count of one meeting, the bars' full width
+
+    @property
+    def meetings(self) -> list[TimelineMeeting]:
+        return [meeting for year in self.years for meeting in year.meetings]
+
+
+def _share(part: int, whole: int) -> int:
+    """`part` of `whole` in percent, rounded to a width class; never 0 for something."""
+    if not part or not whole:
+        return 0
+    return max(BAR_STEP, round(part * 100 / whole / BAR_STEP) * BAR_STEP)
+
+
+def timeline(topic: Topic | None = None) -> Timeline:
+    """Every published meeting in date order, grouped by year, with its published excerpts
+    counted by topic (only `topic`'s when one is given). Three queries whatever the size."""
+    rounds = list(Round.objects.published().select_related("venue").order_by("start_date", "pk"))
+    excerpts = Excerpt.objects.published()
+    if topic is not None:
+        excerpts = excerpts.filter(topics=topic)
+    totals = dict(excerpts.order_by().values_list("round").annotate(n=Count("pk", distinct=True)))
+    pairs = (
+        excerpts.filter(topics__isnull=False)
+        .order_by()
+        .values_list("round", "topics")
+        .annotate(n=Count("pk", distinct=True))
+    )
+    if topic is not None:
+        pairs = pairs.filter(topics=topic)
+    counts: dict[int, dict[int, int]] = {}
+    for round_id, topic_id, n in pairs:
+        counts.setdefault(round_id, {})[topic_id] = n
+    topics = Topic.objects.in_bulk({t for per in counts.values() for t in per})
+    colours = {
+        pk: f"t{i % TOPIC_COLOURS}"
+        for i, pk in enumerate(sorted(topics, key=lambda pk: topics[pk].slug))
+    }
+    most = max(totals.values(), default=0)
+    years: dict[int, list[TimelineMeeting]] = {}
+    for round_ in rounds:
+        meeting = TimelineMeeting(round=round_, total=totals.get(round_.pk, 0))
+        per_topic = sorted(
+            counts.get(round_.pk, {}).items(), key=lambda item: (-item[1], topics[item[0]].slug)
+        )
+        meeting.by_topic = [(topics[pk], n, colours[pk]) for pk, n in per_topic]
+        meeting.width = _share(meeting.total, most)
+        tagged = sum(n for _t, n, _c in meeting.by_topic)  # an excerpt may carry two topics
+        meeting.segments = [(colour, _share(n, tagged)) for _t, n, colour in meeting.by_topic]
+        years.setdefault(round_.start_date.year, []).append(meeting)
+    legend = sorted(
+        ((topics[pk], colour) for pk, colour in colours.items()),
+        key=lambda item: item[1][1:].zfill(2),
+    )
+    return Timeline(
+        # A year without a meeting (2020) is a gap the reader should see, not skip.
+        years=[
+            TimelineYear(year, years.get(year, []))
+            for year in range(min(years, default=0), max(years, default=-1) + 1)
+        ],
+        topics=legend,
+        most=most,
     )

@@ -1,13 +1,14 @@
-"""sitemap.xml: every published round, excerpt, source, actor and topic page, in both
-languages."""
+"""sitemap.xml: every public page with something on it, in both languages: published rounds,
+excerpts and sources, speakers and topics with a published excerpt, and the index pages when
+they list something. Never the search page (noindex) or a page that would say "nothing yet"."""
 
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from rounds.models import Round
+from rounds.models import Actor, Round
 from statements.models import Excerpt, Source
 
-from .selectors import public_actors, public_topics
+from .selectors import has_published_excerpt, public_topics
 
 
 class PublicSitemap(Sitemap):
@@ -18,15 +19,12 @@ class PublicSitemap(Sitemap):
 
 class StaticPages(PublicSitemap):
     def items(self):
-        return [
-            "public:home",
-            "public:rounds",
-            "public:actors",
-            "public:topics",
-            "public:search",
-            "public:methodology",
-            "public:data",
-        ]
+        pages = ["public:home", "public:methodology"]
+        if Round.objects.published().exists():
+            pages.append("public:rounds")
+        if Excerpt.objects.published().exists():
+            pages += ["public:actors", "public:topics", "public:data"]
+        return pages
 
     def location(self, name: str) -> str:
         return reverse(name)
@@ -51,8 +49,11 @@ class SourcePages(PublicSitemap):
 
 
 class ActorPages(PublicSitemap):
+    """Speakers with a published excerpt: a delegation that only took part has a page, but
+    nothing on it worth a search engine's visit."""
+
     def items(self):
-        return public_actors().order_by("slug")
+        return Actor.objects.filter(has_published_excerpt("speaker")).order_by("slug")
 
 
 class TopicPages(PublicSitemap):

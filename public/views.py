@@ -6,14 +6,18 @@ Every view reads through the `published()` querysets; an unknown or unpublished 
 
 from __future__ import annotations
 
-from collections import defaultdict
+import hashlib
+import json
+from collections import Counter, defaultdict
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from astana_cms.editorial.cache import cached_public_page, remembered
@@ -24,11 +28,13 @@ from statements.models import Excerpt, SearchEntry, Source
 from statements.provenance import Capture, text_fragment_url
 
 from .filters import ExcerptFilter
+from .forms import ReportForm
 from .selectors import (
     public_actors,
     public_excerpts,
     public_record,
     public_topics,
+    timeline,
     with_excerpt_count,
 )
 
@@ -41,8 +47,14 @@ ROLE_ORDER = [role.value for role in Participation.Role]  # guarantors first, ho
 
 def gone(request: HttpRequest, entry, kind: str) -> HttpResponse:
     """410 for a withdrawn entry: the public note and the date, never the content."""
-    record = AuditRecord.for_entry(entry).filter(action=AuditRecord.Action.WITHDRAW).first()
-    return render(request, "public/withdrawn.html", {"record": record, "kind": kind}, status=410)
+    records = AuditRecord.for_entry(entry).order_by("-at", "-pk")
+    record = records.filter(action=AuditRecord.Action.WITHDRAW).first()
+    published = records.filter(action=AuditRecord.Action.PUBLISH).last()  # first publication
+    context = {"record": record, "published": published, "kind": kind, "entry": entry}
+    if isinstance(entry, Excerpt):
+        # Who and where, never the words: the quote itself is what was withdrawn.
+        context["speaker"], context["meeting"] = entry.speaker, entry.round
+    return render(request, "public/withdrawn.html", context, status=410)
 
 
 def published_or_gone(request: HttpRequest, model, **lookup):
@@ -60,8 +72,7 @@ def published_or_gone(request: HttpRequest, model, **lookup):
 def home(request: HttpRequest) -> HttpResponse:
     """The latest published excerpts and the timeline of the meetings."""
     excerpts = public_excerpts().order_by("-published_at", "-pk")[:LATEST_EXCERPTS]
-    rounds = Round.objects.published().select_related("venue").order_by("-start_date")
-    return render(request, "public/home.html", {"excerpts": excerpts, "rounds": rounds})
+    return render(request, "public/home.html", {"excerpts": excerpts, "timeline": timeline()})
 
 
 @cached_public_page
@@ -74,7 +85,8 @@ def round_list(request: HttpRequest) -> HttpResponse:
 
 @cached_public_page
 def round_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """A meeting: dates, venue, participants by role, its excerpts by topic and by speaker."""
+    """A meeting: dates, venue, participants by role, what was discussed (topics with their
+    counts) and its excerpts, each once, by speaker."""
     round_, response = published_or_gone(request, Round, slug=slug)
     if response:
         return response
@@ -90,17 +102,16 @@ def round_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .prefetch_related("topics")
         .order_by("source__published_on", "source", "start")
     )
-    by_topic, by_speaker, sources = defaultdict(list), defaultdict(list), {}
+    topic_counts, by_speaker, sources = Counter(), defaultdict(list), {}
     for excerpt in excerpts:
-        for topic in excerpt.topics.all():
-            by_topic[topic].append(excerpt)
+        topic_counts.update(excerpt.topics.all())
         by_speaker[excerpt.speaker].append(excerpt)
         sources[excerpt.source_id] = excerpt.source
     context = {
         "round": round_,
         "participants": dict(by_role),
         "excerpts": excerpts,
-        "by_topic": sorted(by_topic.items(), key=lambda item: item[0].name),
+        "topics": sorted(topic_counts.items(), key=lambda item: (-item[1], item[0].name)),
         "by_speaker": sorted(by_speaker.items(), key=lambda item: item[0].name),
         "sources": list(sources.values()),
         "feed_url": reverse("public:round_feed", args=[round_.slug]),
@@ -142,6 +153,7 @@ def excerpt_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "same_round": others.filter(round=excerpt.round_id).order_by("source", "start")[:RELATED],
         "json_ld": excerpt_json_ld(request, excerpt, record.verified),
+        "report_form": ReportForm(excerpt_id=excerpt.pk),
         "feed_url": reverse("public:actor_feed", args=[excerpt.speaker.slug]),
     }
     return render(request, "public/excerpt_detail.html", context)
@@ -211,6 +223,11 @@ def actor_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "actor": actor,
             "excerpts": excerpts,
+            "participations": Participation.objects.filter(
+                actor=actor, round__in=Round.objects.published()
+            )
+            .select_related("round")
+            .order_by("round__start_date"),
             "feed_url": reverse("public:actor_feed", args=[actor.slug]),
         },
     )
@@ -239,6 +256,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "public/topic_detail.html",
         {
             "topic": topic,
+            "timeline": timeline(topic),
             "by_round": list(by_round.items()),
             "feed_url": reverse("public:topic_feed", args=[topic.slug]),
         },
@@ -256,7 +274,12 @@ def data(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "public/data.html",
-        {"downloads": downloads, "license": settings.OPEN_DATA_LICENSE},
+        {
+            "downloads": downloads,
+            "license": settings.OPEN_DATA_LICENSE,
+            "license_url": settings.OPEN_DATA_LICENSE_URL,
+            "schema_url": reverse("public:download_schema"),
+        },
     )
 
 
@@ -271,18 +294,31 @@ DOWNLOAD_FORMATS = {
 @cached_public_page
 def download(request: HttpRequest, fmt: str) -> HttpResponse:
     """Every published excerpt with its provenance, as CSV, JSON or XLSX."""
-    from .opendata import PublishedExcerptResource
+    from .opendata import PublishedExcerptResource, json_records
 
     if fmt not in DOWNLOAD_FORMATS:
         raise Http404
-    dataset = PublishedExcerptResource(request=request, for_spreadsheet=fmt != "json").export()
-    body = dataset.export(fmt)
+    if fmt == "json":
+        body = json.dumps(json_records(request), ensure_ascii=False, indent=1)
+    else:
+        body = PublishedExcerptResource(request=request, for_spreadsheet=True).export().export(fmt)
     if fmt == "csv":
         body = "\ufeff" + body  # Excel opens UTF-8 Arabic correctly only with a BOM
     response = HttpResponse(body, content_type=DOWNLOAD_FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="astana-excerpts.{fmt}"'
-    response["X-License"] = settings.OPEN_DATA_LICENSE.split(" (", 1)[0]
+    response["X-License"] = settings.OPEN_DATA_LICENSE
+    response["Link"] = f'<{settings.OPEN_DATA_LICENSE_URL}>; rel="license"'
     return response
+
+
+@require_GET
+@cached_public_page
+def download_schema(request: HttpRequest) -> HttpResponse:
+    """The JSON Schema of the JSON download."""
+    from .opendata import EXCERPT_SCHEMA
+
+    body = json.dumps(EXCERPT_SCHEMA, ensure_ascii=False, indent=1)
+    return HttpResponse(body, content_type="application/schema+json")
 
 
 # --- Search ----------------------------------------------------------------------------------
@@ -356,3 +392,69 @@ def search_page(request: HttpRequest) -> HttpResponse:
             "result_cap": search.RESULT_CAP,
         },
     )
+
+
+# --- Readers' error reports ------------------------------------------------------------------
+
+
+def _over_limit(key: str, limit: int, seconds: int) -> bool:
+    """Count one more under `key`; True once `limit` is passed within `seconds`. With the
+    cache down nobody is turned away: the honeypot and the signed token still hold."""
+    from django.core.cache import cache
+
+    try:
+        if cache.add(key, 1, seconds):
+            return False
+        return cache.incr(key) > limit
+    except Exception:
+        return False
+
+
+def _throttled(request: HttpRequest, excerpt: Excerpt) -> bool:
+    from axes.helpers import get_client_ip_address
+
+    address = hashlib.sha256((get_client_ip_address(request) or "").encode()).hexdigest()[:32]
+    return _over_limit(
+        f"report:ip:{address}", settings.READER_REPORTS_PER_HOUR, 3600
+    ) or _over_limit(
+        f"report:excerpt:{excerpt.pk}", settings.READER_REPORTS_PER_EXCERPT_PER_DAY, 86400
+    )
+
+
+# Anonymous and sessionless: a forged submission gains nothing a direct one would not, and a
+# CSRF token cannot live in the cached excerpt page that carries the form. The signed token,
+# the honeypot and the throttles are its protection.
+@csrf_exempt
+@never_cache
+def report_error(request: HttpRequest, pk: int) -> HttpResponse:
+    """A reader reports an error in a published excerpt; it lands in the newsroom's queue."""
+    excerpt = public_excerpts().filter(pk=pk).first()
+    if excerpt is None:
+        raise Http404
+    form = ReportForm(request.POST or None, excerpt_id=excerpt.pk)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            if _throttled(request, excerpt):
+                return render(
+                    request,
+                    "public/report.html",
+                    {"excerpt": excerpt, "throttled": True},
+                    status=429,
+                )
+            if not form.is_robot:  # a robot is thanked like anyone, and its report dropped
+                report = form.save(commit=False)
+                report.excerpt = excerpt
+                report.language = request.LANGUAGE_CODE
+                report.save()
+            return redirect("public:report_sent", pk=excerpt.pk)
+        status = 400
+    return render(request, "public/report.html", {"excerpt": excerpt, "form": form}, status=status)
+
+
+@never_cache
+def report_sent(request: HttpRequest, pk: int) -> HttpResponse:
+    excerpt = public_excerpts().filter(pk=pk).first()
+    if excerpt is None:
+        raise Http404
+    return render(request, "public/report.html", {"excerpt": excerpt, "sent": True})

@@ -240,6 +240,11 @@ class Round(Bilingual, EditorialEntry):
     def summary(self) -> str:
         return in_reader_language(self.summary_ar, self.summary_en)
 
+    @property
+    def outcomes(self) -> str:
+        """One outcome a line."""
+        return in_reader_language(self.outcomes_ar, self.outcomes_en)
+
 
 class Participation(models.Model):
     """Who took part in a meeting, and in what role."""

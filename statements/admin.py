@@ -22,7 +22,7 @@ from astana_cms.editorial.admin import (
     EditorialAdmin,
     ReadOnlyAdminMixin,
 )
-from astana_cms.editorial.forms import EditorialForm
+from astana_cms.editorial.forms import EditorialForm, from_textarea
 from astana_cms.imports.admin import SpreadsheetImportMixin
 
 from .capture import recapture_plan
@@ -172,12 +172,6 @@ class ExcerptInline(ReadOnlyAdminMixin, admin.TabularInline):
     show_change_link = True
 
 
-def from_textarea(text: str) -> str:
-    """A textarea sends CRLF line ends whatever the text had: every capture and quote in the
-    record has LF ends."""
-    return text.replace("\r\n", "\n")
-
-
 class SourceForm(EditorialForm):
     def clean_text(self) -> str:
         # A new capture (a saved one is read-only) is stored with LF ends, as every other.
@@ -252,7 +246,19 @@ class SourceAdmin(SpreadsheetImportMixin, EditorialAdmin):
     inlines = [ExcerptInline]
     Media = ProvenanceMedia
     fieldsets = (
-        (None, {"fields": ("outlet", "headline", "published_on", "language", "byline")}),
+        (
+            None,
+            {
+                "fields": (
+                    "outlet",
+                    "headline",
+                    "published_on",
+                    "language",
+                    "byline",
+                    "citation_incomplete",
+                )
+            },
+        ),
         (_("Capture"), {"fields": ("url", "archive_url", "captured_at", "text", "text_sha256")}),
         (_("Captured text with its excerpts"), {"fields": ("highlighted_capture",)}),
         (_("Notes"), {"fields": ("notes",)}),

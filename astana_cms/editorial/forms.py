@@ -89,3 +89,9 @@ def proposal_value(obj, form, formsets, name: str):
     if field.many_to_many:
         return sorted(item.pk for item in form.cleaned_data.get(name, []))
     return field.value_from_object(obj)
+
+
+def from_textarea(text: str) -> str:
+    """A textarea sends CRLF line ends whatever the text had: every text the record keeps
+    (captures, quotes, readers' reports) has LF ends."""
+    return text.replace("\r\n", "\n")

@@ -24,6 +24,8 @@ REVIEWED_MODELS = {"rounds": ["round"], "statements": ["source", "excerpt"]}
 WORKFLOW_ACTIONS = {VERIFIER: ["verify", "return"], PUBLISHER: ["publish", "withdraw", "correct"]}
 # The editorial records everyone reads and nobody edits.
 RECORDS = {"editorial": ["auditrecord", "revision"]}
+# What readers send: everyone in the newsroom reads the reports and records what was done.
+READER_REPORTS = {"public": ["report"]}
 
 
 def permissions(role: str) -> set[tuple[str, str]]:
@@ -34,6 +36,8 @@ def permissions(role: str) -> set[tuple[str, str]]:
         for app_label, names in models.items()
         for model in names
     }
+    for app_label, names in READER_REPORTS.items():
+        granted |= {(app_label, f"{a}_{model}") for model in names for a in ("view", "change")}
     if role == EDITOR:
         for app_label, names in CONTENT_MODELS.items():
             for model in names:
@@ -51,8 +55,13 @@ def grant(apps, schema_editor=None) -> None:
     its own app registry)."""
     from django.contrib.auth.management import create_permissions
 
-    for app_label in {"editorial", *CONTENT_MODELS}:
-        app_config = apps.get_app_config(app_label)
+    present = set()
+    for app_label in {"editorial", *CONTENT_MODELS, *READER_REPORTS}:
+        try:
+            app_config = apps.get_app_config(app_label)
+        except LookupError:  # an app whose first migration has not run yet: granted by it
+            continue
+        present.add(app_label)
         app_config.models_module = True  # what create_permissions checks for
         create_permissions(app_config, verbosity=0, apps=apps)
         app_config.models_module = None
@@ -63,5 +72,6 @@ def grant(apps, schema_editor=None) -> None:
         wanted = [
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
             for app_label, codename in sorted(permissions(role))
+            if app_label in present
         ]
         group.permissions.set(wanted)

@@ -1,6 +1,8 @@
+import datetime
 import json
 
 from django import template
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -15,3 +17,17 @@ def json_ld(data: dict) -> SafeString:
     """A schema.org block. It is data, not script: a Content Security Policy does not run it."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True).translate(_JSON_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
+
+
+@register.simple_tag
+def date_range(start: datetime.date, end: datetime.date, short: bool = False) -> str:
+    """A meeting's dates as a newsroom writes them: "20–21 June 2023", "28 November – 1
+    December 2018", or "16 March 2018" for one day; `short` leaves out the year."""
+    year = "" if short else " Y"
+    if end is None or end == start:
+        return date_format(start, "j F" + year)
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{date_format(start, 'j')}–{date_format(end, 'j F' + year)}"
+    if start.year == end.year:
+        return f"{date_format(start, 'j F')} – {date_format(end, 'j F' + year)}"
+    return f"{date_format(start, 'j F Y')} – {date_format(end, 'j F Y')}"
