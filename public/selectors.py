@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 
 from astana_cms.editorial.models import PUBLIC_CORRECTION, AuditRecord, State
 from rounds.models import Actor, Participation, Round
@@ -184,3 +185,25 @@ def timeline(topic: Topic | None = None) -> Timeline:
         topics=legend,
         most=most,
     )
+
+
+# --- Bounded lists ----------------------------------------------------------------------------
+
+
+def first_of_each(excerpts: QuerySet[Excerpt], group: str, order: list[str], per_group: int):
+    """The first `per_group` excerpts of each group (speaker, meeting…) in `order`, in one
+    query whatever the groups' sizes: a meeting with 100,000 excerpts shows a first page."""
+    ranked = excerpts.annotate(
+        rank=Window(RowNumber(), partition_by=[F(group)], order_by=[*map(_ordering, order), "pk"])
+    )
+    return ranked.filter(rank__lte=per_group).order_by(group, "rank")
+
+
+def _ordering(name: str):
+    return F(name[1:]).desc() if name.startswith("-") else F(name).asc()
+
+
+def counts_by(excerpts: QuerySet[Excerpt], field: str) -> dict[int, int]:
+    """How many of `excerpts` fall under each value of `field` (a speaker, a meeting, a topic)."""
+    rows = excerpts.order_by().values_list(field).annotate(n=Count("pk", distinct=True))
+    return {key: n for key, n in rows if key is not None}

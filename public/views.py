@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -24,12 +24,14 @@ from astana_cms.editorial.cache import cached_public_page, remembered
 from astana_cms.editorial.models import AuditRecord, State
 from rounds.models import Actor, Participation, Round
 from statements import search
-from statements.models import Excerpt, SearchEntry, Source
+from statements.models import Excerpt, SearchEntry, Source, Topic
 from statements.provenance import Capture, text_fragment_url
 
 from .filters import ExcerptFilter
 from .forms import ReportForm
 from .selectors import (
+    counts_by,
+    first_of_each,
     public_actors,
     public_excerpts,
     public_record,
@@ -41,6 +43,11 @@ from .selectors import (
 LATEST_EXCERPTS = 20
 RELATED = 5
 PER_PAGE = 20
+# A page lists a bounded number of excerpts whatever the record's size: groups show their
+# first few and link to a filtered search for the rest.
+PER_GROUP = 5
+SPEAKERS_SHOWN = 30
+SOURCES_SHOWN = 30
 
 ROLE_ORDER = [role.value for role in Participation.Role]  # guarantors first, host last
 
@@ -96,24 +103,36 @@ def round_detail(request: HttpRequest, slug: str) -> HttpResponse:
         participations, key=lambda p: (ROLE_ORDER.index(p.role), p.actor.name)
     ):
         by_role[participation.get_role_display()].append(participation.actor)
-    excerpts = list(
-        public_excerpts()
-        .filter(round=round_)
-        .prefetch_related("topics")
-        .order_by("source__published_on", "source", "start")
-    )
-    topic_counts, by_speaker, sources = Counter(), defaultdict(list), {}
-    for excerpt in excerpts:
-        topic_counts.update(excerpt.topics.all())
-        by_speaker[excerpt.speaker].append(excerpt)
-        sources[excerpt.source_id] = excerpt.source
+    of_meeting = public_excerpts().filter(round=round_)
+    speaker_counts = counts_by(of_meeting, "speaker")
+    shown = sorted(speaker_counts, key=lambda pk: (-speaker_counts[pk], pk))[:SPEAKERS_SHOWN]
+    speakers = Actor.objects.in_bulk(shown)
+    groups = defaultdict(list)
+    for excerpt in first_of_each(
+        of_meeting.filter(speaker__in=shown).prefetch_related("topics"),
+        "speaker",
+        ["source__published_on", "source", "start"],
+        PER_GROUP,
+    ):
+        groups[excerpt.speaker_id].append(excerpt)
+    topic_counts = counts_by(of_meeting, "topics")
+    topics = Topic.objects.in_bulk(list(topic_counts))
+    sources = Source.objects.filter(pk__in=of_meeting.values("source")).select_related("outlet")
     context = {
         "round": round_,
         "participants": dict(by_role),
-        "excerpts": excerpts,
-        "topics": sorted(topic_counts.items(), key=lambda item: (-item[1], item[0].name)),
-        "by_speaker": sorted(by_speaker.items(), key=lambda item: item[0].name),
-        "sources": list(sources.values()),
+        "topics": sorted(
+            ((topics[pk], n) for pk, n in topic_counts.items()),
+            key=lambda item: (-item[1], item[0].name),
+        ),
+        # Each speaker once, with their first excerpts and how many there are in all.
+        "by_speaker": sorted(
+            ((speakers[pk], groups[pk], speaker_counts[pk]) for pk in shown if pk in speakers),
+            key=lambda item: item[0].name,
+        ),
+        "more_speakers": len(speaker_counts) - len(shown),
+        "excerpt_count": sum(speaker_counts.values()),
+        "sources": list(sources.order_by("published_on", "pk")[:SOURCES_SHOWN]),
         "feed_url": reverse("public:round_feed", args=[round_.slug]),
     }
     return render(request, "public/round_detail.html", context)
@@ -188,7 +207,7 @@ def excerpt_json_ld(request: HttpRequest, excerpt: Excerpt, verified) -> dict:
     return data
 
 
-@cached_public_page
+@cached_public_page(reads=["page"])
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A source: its citation, a link to the original, and its published excerpts in order —
     never the article's full text."""
@@ -196,7 +215,12 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if response:
         return response
     excerpts = public_excerpts().filter(source=source).order_by("start", "pk")
-    return render(request, "public/source_detail.html", {"source": source, "excerpts": excerpts})
+    page = Paginator(excerpts, PER_PAGE * 2).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "public/source_detail.html",
+        {"source": source, "excerpts": page.object_list, "page": page},
+    )
 
 
 @cached_public_page
@@ -211,18 +235,24 @@ def actor_detail(request: HttpRequest, slug: str) -> HttpResponse:
     actor = public_actors().select_related("affiliation").filter(slug=slug).first()
     if actor is None:
         raise Http404
-    excerpts = (
-        public_excerpts()
-        .filter(speaker=actor)
-        .prefetch_related("topics")
-        .order_by("-round__start_date", "source", "start")
-    )
+    of_speaker = public_excerpts().filter(speaker=actor)
+    meeting_counts = counts_by(of_speaker, "round")
+    meetings = Round.objects.in_bulk(list(meeting_counts))
+    excerpts = of_speaker.prefetch_related("topics").order_by(
+        "-round__start_date", "source", "start", "pk"
+    )[:PER_PAGE]
     return render(
         request,
         "public/actor_detail.html",
         {
             "actor": actor,
             "excerpts": excerpts,
+            "excerpt_count": sum(meeting_counts.values()),
+            "meetings": sorted(
+                ((meetings[pk], n) for pk, n in meeting_counts.items()),
+                key=lambda item: item[0].start_date,
+                reverse=True,
+            ),
             "participations": Participation.objects.filter(
                 actor=actor, round__in=Round.objects.published()
             )
@@ -245,19 +275,23 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topic = public_topics().filter(slug=slug).first()
     if topic is None:
         raise Http404
-    excerpts = (
-        public_excerpts().filter(topics=topic).order_by("round__start_date", "source", "start")
-    )
-    by_round = defaultdict(list)
-    for excerpt in excerpts:
-        by_round[excerpt.round].append(excerpt)
+    of_topic = public_excerpts().filter(topics=topic)
+    chart = timeline(topic)
+    groups = defaultdict(list)
+    for excerpt in first_of_each(of_topic, "round", ["source", "start"], PER_GROUP):
+        groups[excerpt.round_id].append(excerpt)
+    by_round = [
+        (meeting.round, groups[meeting.round.pk], meeting.total)
+        for meeting in chart.meetings
+        if meeting.total
+    ]
     return render(
         request,
         "public/topic_detail.html",
         {
             "topic": topic,
-            "timeline": timeline(topic),
-            "by_round": list(by_round.items()),
+            "timeline": chart,
+            "by_round": by_round,
             "feed_url": reverse("public:topic_feed", args=[topic.slug]),
         },
     )

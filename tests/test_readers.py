@@ -391,3 +391,70 @@ class TestIncompleteCitations:
         force_state(source, State.PUBLISHED)
         html = client.get(f"/en/sources/{source.pk}/").content.decode()
         assert "not named in the capture" in html and "not given in the capture" in html
+
+
+class TestBoundedLists:
+    """A meeting, speaker, topic or source with more excerpts than a page holds shows a first
+    page, with counts, and links to a filtered search for the rest."""
+
+    @pytest.fixture
+    def busy(self, record, monkeypatch):
+        import public.views
+
+        monkeypatch.setattr(public.views, "PER_GROUP", 2)
+        monkeypatch.setattr(public.views, "PER_PAGE", 2)
+        first = record["rounds"][0]
+        speaker = record["excerpts"][0].speaker
+        source = record["excerpts"][0].source
+        idlib, _refugees = record["topics"]
+        for _ in range(3):
+            excerpt = ExcerptFactory(
+                source=source, round=first, speaker=speaker, state=State.PUBLISHED
+            )
+            excerpt.topics.add(idlib)
+        return first, speaker, idlib
+
+    def test_round_page(self, client, busy):
+        first, speaker, _idlib = busy
+        response = client.get(f"/en/rounds/{first.slug}/")
+        group = next(g for g in response.context["by_speaker"] if g[0] == speaker)
+        total = Excerpt.objects.published().filter(round=first, speaker=speaker).count()
+        assert (len(group[1]), group[2]) == (2, total)
+        assert f"?round={first.slug}&amp;speaker={speaker.slug}" in response.content.decode()
+
+    def test_speaker_page(self, client, busy):
+        _first, speaker, _idlib = busy
+        response = client.get(f"/en/actors/{speaker.slug}/")
+        assert len(response.context["excerpts"]) == 2
+        total = Excerpt.objects.published().filter(speaker=speaker).count()
+        assert response.context["excerpt_count"] == total
+        assert f"All {total} excerpts of this speaker" in response.content.decode()
+
+    def test_topic_page(self, client, busy):
+        first, _speaker, idlib = busy
+        response = client.get(f"/en/topics/{idlib.slug}/")
+        meeting, shown, count = response.context["by_round"][0]
+        assert meeting == first and len(shown) == 2
+        assert count == Excerpt.objects.published().filter(round=first, topics=idlib).count()
+
+    def test_the_groups_cost_the_same_queries_whatever_their_size(
+        self, client, busy, django_assert_num_queries
+    ):
+        from django.core.cache import cache
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        first, speaker, _idlib = busy
+        with CaptureQueriesContext(connection) as small:
+            client.get(f"/en/rounds/{first.slug}/")
+        for _ in range(5):
+            ExcerptFactory(
+                source=record_source(first), round=first, speaker=speaker, state=State.PUBLISHED
+            )
+        cache.clear()
+        with django_assert_num_queries(len(small.captured_queries)):
+            client.get(f"/en/rounds/{first.slug}/")
+
+
+def record_source(round_: Round):
+    return Excerpt.objects.filter(round=round_).first().source
