@@ -109,8 +109,13 @@ def public_urls() -> list[str]:
         for round_ in Round.objects.published():
             urls += [f"{prefix}/rounds/{round_.slug}/", f"{prefix}/feeds/rounds/{round_.slug}/"]
             urls.append(f"{prefix}/search/?round={round_.slug}")
+        urls.append(f"{prefix}/data/excerpts.schema.json")
         for excerpt in Excerpt.objects.published():
-            urls.append(f"{prefix}/excerpts/{excerpt.pk}/")
+            urls += [
+                f"{prefix}/excerpts/{excerpt.pk}/",
+                f"{prefix}/excerpts/{excerpt.pk}/report/",
+                f"{prefix}/excerpts/{excerpt.pk}/report/sent/",
+            ]
         for source in Source.objects.published():
             urls.append(f"{prefix}/sources/{source.pk}/")
         for actor in Actor.objects.all():
