@@ -1,96 +1,25 @@
-"""The open-data export: every published excerpt with its provenance, as CSV, JSON or XLSX."""
+"""The open data: every published excerpt with its provenance, as JSON (typed, described by
+`EXCERPT_SCHEMA`), CSV or XLSX (the same columns, as text). Each is written row by row from a
+database iterator, so memory stays flat however large the record grows."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
-from import_export import fields
+import csv
+import io
+import json
+import tempfile
+from collections.abc import Iterator
 
-from astana_cms.imports.engine import FormulaSafeResource
+from django.http import HttpRequest
+
+from astana_cms.imports.engine import safe_cell
 from rounds.models import Round
 from statements.models import Excerpt
 from statements.provenance import text_fragment_url
-from statements.resources import topic_slugs
 
 from .selectors import public_corrections, public_excerpts
 
-
-class PublishedExcerptResource(FormulaSafeResource):
-    permalink = fields.Field(column_name="permalink")
-    speaker_ar = fields.Field(attribute="speaker__name_ar", column_name="speaker_ar")
-    speaker_en = fields.Field(attribute="speaker__name_en", column_name="speaker_en")
-    round_number = fields.Field(attribute="round__number", column_name="round_number")
-    round_slug = fields.Field(attribute="round__slug", column_name="round_slug")
-    round_name_en = fields.Field(attribute="round__name_en", column_name="round_name_en")
-    topics = fields.Field(column_name="topics")
-    outlet = fields.Field(attribute="source__outlet__name_en", column_name="outlet")
-    headline = fields.Field(attribute="source__headline", column_name="source_headline")
-    published_on = fields.Field(attribute="source__published_on", column_name="source_date")
-    source_url = fields.Field(attribute="source__url", column_name="source_url")
-    original_passage_url = fields.Field(column_name="original_passage_url")
-    archive_url = fields.Field(attribute="source__archive_url", column_name="archive_url")
-    source_sha256 = fields.Field(attribute="source__text_sha256", column_name="source_sha256")
-    corrections = fields.Field(column_name="corrections")
-
-    class Meta:
-        model = Excerpt
-        fields = (
-            "id",
-            "permalink",
-            "text",
-            "translation_en",
-            "kind",
-            "speaker_ar",
-            "speaker_en",
-            "round_number",
-            "round_slug",
-            "round_name_en",
-            "topics",
-            "outlet",
-            "headline",
-            "published_on",
-            "source_url",
-            "original_passage_url",
-            "archive_url",
-            "start",
-            "end",
-            "quote_prefix",
-            "quote_suffix",
-            "source_sha256",
-            "published_at",
-            "corrections",
-        )
-        export_order = fields
-
-    def __init__(self, request: HttpRequest | None = None, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.request = request
-        self._corrections: dict[int, list[str]] = {}
-
-    def get_export_queryset(self, request=None):
-        return public_excerpts().prefetch_related("topics").order_by("pk")
-
-    def export(self, queryset=None, **kwargs):
-        queryset = self.get_export_queryset() if queryset is None else queryset
-        for pk, records in public_corrections(queryset).items():
-            self._corrections[pk] = [f"{r.at.date().isoformat()}: {r.note}" for r in records]
-        return super().export(queryset=queryset, **kwargs)
-
-    def dehydrate_permalink(self, excerpt: Excerpt) -> str:
-        path = excerpt.get_absolute_url()
-        return self.request.build_absolute_uri(path) if self.request else path
-
-    def dehydrate_topics(self, excerpt: Excerpt) -> str:
-        return topic_slugs(excerpt)
-
-    def dehydrate_original_passage_url(self, excerpt: Excerpt) -> str:
-        return text_fragment_url(excerpt.source.url or "", excerpt.quote_exact)
-
-    def dehydrate_corrections(self, excerpt: Excerpt) -> str:
-        return " | ".join(self._corrections.get(excerpt.pk, []))
-
-
-# --- JSON: typed, with a schema ---------------------------------------------------------------
-
+CHUNK = 2000
 SCHEMA_ID = "excerpts.schema.json"
 
 
@@ -98,56 +27,103 @@ def _or_null(value):
     return value if value not in ("", None) else None
 
 
-def json_records(request: HttpRequest | None = None) -> list[dict]:
-    """Every published excerpt as typed JSON: numbers as numbers, dates as ISO dates, absent
-    values as null. `EXCERPT_SCHEMA` describes each field."""
-    excerpts = PublishedExcerptResource().get_export_queryset()
-    corrections = public_corrections(excerpts)
-    records = []
-    for excerpt in excerpts:
+def records(request: HttpRequest | None = None) -> Iterator[dict]:
+    """Every published excerpt as a typed record: numbers as numbers, dates as ISO dates,
+    absent values as null."""
+    excerpts = public_excerpts().prefetch_related("topics").order_by("pk")
+    corrections = public_corrections(excerpts)  # few: a correction is a rare, public act
+    for excerpt in excerpts.iterator(chunk_size=CHUNK):
         source, round_ = excerpt.source, excerpt.round
         path = excerpt.get_absolute_url()
-        records.append(
-            {
-                "id": excerpt.pk,
-                "permalink": request.build_absolute_uri(path) if request else path,
-                "text": excerpt.text,
-                "translation_en": _or_null(excerpt.translation_en),
-                "kind": excerpt.kind,
-                "speaker_slug": excerpt.speaker.slug,
-                "speaker_ar": excerpt.speaker.name_ar,
-                "speaker_en": _or_null(excerpt.speaker.name_en),
-                "round_slug": round_.slug,
-                "round_kind": round_.kind,
-                "round_number": round_.number,
-                "round_name_ar": round_.name_ar,
-                "round_name_en": _or_null(round_.name_en),
-                "round_start_date": round_.start_date.isoformat(),
-                "round_end_date": round_.end_date.isoformat(),
-                "topics": [topic.slug for topic in excerpt.topics.all()],
-                "outlet": _or_null(source.outlet.name_en or source.outlet.name_ar)
-                if source.outlet
-                else None,
-                "source_headline": _or_null(source.headline),
-                "source_date": source.published_on.isoformat() if source.published_on else None,
-                "source_url": _or_null(source.url),
-                "original_passage_url": _or_null(
-                    text_fragment_url(source.url or "", excerpt.quote_exact)
-                ),
-                "archive_url": _or_null(source.archive_url),
-                "start": excerpt.start,
-                "end": excerpt.end,
-                "quote_prefix": excerpt.quote_prefix,
-                "quote_suffix": excerpt.quote_suffix,
-                "source_sha256": source.text_sha256,
-                "published_at": excerpt.published_at.isoformat() if excerpt.published_at else None,
-                "corrections": [
-                    {"date": record.at.date().isoformat(), "note": record.note}
-                    for record in corrections.get(excerpt.pk, [])
-                ],
-            }
-        )
-    return records
+        yield {
+            "id": excerpt.pk,
+            "permalink": request.build_absolute_uri(path) if request else path,
+            "text": excerpt.text,
+            "translation_en": _or_null(excerpt.translation_en),
+            "kind": excerpt.kind,
+            "speaker_slug": excerpt.speaker.slug,
+            "speaker_ar": excerpt.speaker.name_ar,
+            "speaker_en": _or_null(excerpt.speaker.name_en),
+            "round_slug": round_.slug,
+            "round_kind": round_.kind,
+            "round_number": round_.number,
+            "round_name_ar": round_.name_ar,
+            "round_name_en": _or_null(round_.name_en),
+            "round_start_date": round_.start_date.isoformat(),
+            "round_end_date": round_.end_date.isoformat(),
+            "topics": [topic.slug for topic in excerpt.topics.all()],
+            "outlet": _or_null(source.outlet.name_en or source.outlet.name_ar)
+            if source.outlet
+            else None,
+            "source_headline": _or_null(source.headline),
+            "source_date": source.published_on.isoformat() if source.published_on else None,
+            "source_url": _or_null(source.url),
+            "original_passage_url": _or_null(
+                text_fragment_url(source.url or "", excerpt.quote_exact)
+            ),
+            "archive_url": _or_null(source.archive_url),
+            "start": excerpt.start,
+            "end": excerpt.end,
+            "quote_prefix": excerpt.quote_prefix,
+            "quote_suffix": excerpt.quote_suffix,
+            "source_sha256": source.text_sha256,
+            "published_at": excerpt.published_at.isoformat() if excerpt.published_at else None,
+            "corrections": [
+                {"date": record.at.date().isoformat(), "note": record.note}
+                for record in corrections.get(excerpt.pk, [])
+            ],
+        }
+
+
+def _as_text(value) -> str:
+    """A typed value as one spreadsheet cell: lists joined, corrections as "date: note"."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        items = [f"{v['date']}: {v['note']}" if isinstance(v, dict) else str(v) for v in value]
+        return (" | " if value and isinstance(value[0], dict) else "; ").join(items)
+    return str(value)
+
+
+def spreadsheet_rows(request: HttpRequest | None = None) -> Iterator[list[str]]:
+    """The header, then each record as text cells, safe to open in a spreadsheet program."""
+    yield list(EXCERPT_SCHEMA["items"]["properties"])
+    for record in records(request):
+        yield [safe_cell(_as_text(value)) for value in record.values()]
+
+
+def json_chunks(request: HttpRequest | None = None) -> Iterator[str]:
+    yield "["
+    for number, record in enumerate(records(request)):
+        yield ("," if number else "") + "\n" + json.dumps(record, ensure_ascii=False)
+    yield "\n]\n"
+
+
+def csv_chunks(request: HttpRequest | None = None) -> Iterator[str]:
+    yield "\ufeff"  # Excel opens UTF-8 Arabic correctly only with a byte order mark
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in spreadsheet_rows(request):
+        writer.writerow(row)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def xlsx_file(request: HttpRequest | None = None):
+    """An XLSX workbook in a temporary file: openpyxl's write-only mode keeps one row in
+    memory at a time; the file is removed when the response closes it."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("excerpts")
+    for row in spreadsheet_rows(request):
+        sheet.append(row)
+    # Outlives this function: the response streams it and closes (so removes) it.
+    handle = tempfile.TemporaryFile()  # noqa: SIM115
+    workbook.save(handle)
+    handle.seek(0)
+    return handle
 
 
 def _nullable(kind: str, **extra) -> dict:

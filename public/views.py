@@ -12,7 +12,13 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -325,21 +331,23 @@ DOWNLOAD_FORMATS = {
 
 
 @require_GET
-@cached_public_page
 def download(request: HttpRequest, fmt: str) -> HttpResponse:
-    """Every published excerpt with its provenance, as CSV, JSON or XLSX."""
-    from .opendata import PublishedExcerptResource, json_records
+    """Every published excerpt with its provenance, as CSV, JSON or XLSX. Streamed row by
+    row from the database (never held whole in memory, so never in the page cache)."""
+    from . import opendata
 
     if fmt not in DOWNLOAD_FORMATS:
         raise Http404
-    if fmt == "json":
-        body = json.dumps(json_records(request), ensure_ascii=False, indent=1)
+    filename = f"astana-excerpts.{fmt}"
+    if fmt == "xlsx":
+        response = FileResponse(opendata.xlsx_file(request), as_attachment=True, filename=filename)
+        response["Content-Type"] = DOWNLOAD_FORMATS[fmt]
     else:
-        body = PublishedExcerptResource(request=request, for_spreadsheet=True).export().export(fmt)
-    if fmt == "csv":
-        body = "\ufeff" + body  # Excel opens UTF-8 Arabic correctly only with a BOM
-    response = HttpResponse(body, content_type=DOWNLOAD_FORMATS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="astana-excerpts.{fmt}"'
+        chunks = opendata.json_chunks if fmt == "json" else opendata.csv_chunks
+        response = StreamingHttpResponse(
+            (chunk.encode() for chunk in chunks(request)), content_type=DOWNLOAD_FORMATS[fmt]
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-License"] = settings.OPEN_DATA_LICENSE
     response["Link"] = f'<{settings.OPEN_DATA_LICENSE_URL}>; rel="license"'
     return response

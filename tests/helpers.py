@@ -86,3 +86,10 @@ def empty_the_database(users: bool = False) -> None:
         if users or model._meta.label_lower not in ("auth.group", "auth.user"):
             model._base_manager.all().delete()
     SearchEntry.objects.all().delete()
+
+
+def body(response) -> bytes:
+    """A response's body, streamed or not (the open-data downloads stream)."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content

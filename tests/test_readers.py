@@ -24,6 +24,7 @@ from tests.factories import (
     UserFactory,
     force_state,
 )
+from tests.helpers import body
 
 pytestmark = pytest.mark.django_db
 
@@ -298,7 +299,7 @@ class TestWithdrawnPermalink:
 class TestOpenData:
     def test_json_is_typed_and_follows_its_schema(self, client, record):
         response = client.get("/en/data/excerpts.json")
-        rows = json.loads(response.content)
+        rows = json.loads(body(response))
         schema = json.loads(client.get("/en/data/excerpts.schema.json").content)
         jsonschema.validate(rows, schema, format_checker=jsonschema.FormatChecker())
         assert len(rows) == 3

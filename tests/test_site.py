@@ -27,6 +27,7 @@ from tests.factories import (
     force_state,
     walk,
 )
+from tests.helpers import body
 
 pytestmark = pytest.mark.django_db
 
@@ -127,11 +128,11 @@ def public_urls() -> list[str]:
 
 def body_text(response) -> str:
     if response.get("Content-Type", "").startswith("application/vnd.openxml"):
-        book = openpyxl.load_workbook(io.BytesIO(response.content))
+        book = openpyxl.load_workbook(io.BytesIO(body(response)))
         return " ".join(
             str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row
         )
-    return response.content.decode()
+    return body(response).decode()
 
 
 class TestNothingUnpublishedLeaks:
@@ -335,20 +336,20 @@ class TestPages:
 
     def test_downloads_carry_provenance_and_a_licence(self, client, demo):
         response = client.get("/en/data/excerpts.json")
-        rows = json.loads(response.content)
+        rows = json.loads(body(response))
         assert len(rows) == Excerpt.objects.published().count()
         row = rows[0]
         assert row["source_sha256"] and row["start"] is not None and row["quote_prefix"]
         assert row["permalink"].startswith("http://testserver/en/excerpts/")
         assert "CC BY" in response["X-License"]
         assert "CC BY" in client.get("/en/data/").content.decode()
-        csv = client.get("/en/data/excerpts.csv").content.decode("utf-8")
+        csv = body(client.get("/en/data/excerpts.csv")).decode("utf-8")
         assert csv.startswith("\ufeffid,permalink,text")
 
     def test_download_cells_are_safe_from_formulas(self, client, demo):
         excerpt = Excerpt.objects.published().first()
         Excerpt.objects.filter(pk=excerpt.pk).update(translation_en="=HYPERLINK(1)")
-        csv = client.get("/en/data/excerpts.csv").content.decode("utf-8")
+        csv = body(client.get("/en/data/excerpts.csv")).decode("utf-8")
         assert "'=HYPERLINK(1)" in csv
 
     def test_feeds_are_atom_with_the_newest_first(self, client, demo):
@@ -453,7 +454,9 @@ class TestSearch:
 
         source, round_ = corpus
         text = "<b>الأخير</b> مهم"
-        source = SourceFactory(text=source.text + "\n" + text)  # a capture is never edited: a new one
+        source = SourceFactory(
+            text=source.text + "\n" + text
+        )  # a capture is never edited: a new one
         publish_quote(source, round_, text)
         SearchEntry.rebuild()
         cache.clear()
@@ -485,7 +488,9 @@ class TestSearch:
         source, round_ = corpus
         for n in range(25):
             text = f"تكرار رقم {n}"
-            source = SourceFactory(text=source.text + "\n" + text)  # a capture is never edited: a new one
+            source = SourceFactory(
+                text=source.text + "\n" + text
+            )  # a capture is never edited: a new one
             publish_quote(source, round_, text)
         response = search_response(client, q="تكرار")
         assert len(response.context["page"].object_list) == views.PER_PAGE
