@@ -93,3 +93,16 @@ def body(response) -> bytes:
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content)
     return response.content
+
+
+def sitemap_xml(client) -> str:
+    """Every section the sitemap index names, every page of it, as one text."""
+    import re
+
+    index = client.get("/sitemap.xml").content.decode()
+    parts = []
+    for location in re.findall(r"<loc>http://testserver(.*?)</loc>", index):
+        response = client.get(location.replace("&amp;", "&"))
+        assert response.status_code == 200, location
+        parts.append(response.content.decode())
+    return "\n".join(parts)

@@ -24,7 +24,7 @@ from tests.factories import (
     UserFactory,
     force_state,
 )
-from tests.helpers import body
+from tests.helpers import body, sitemap_xml
 
 pytestmark = pytest.mark.django_db
 
@@ -235,7 +235,7 @@ class TestErrorReports:
         excerpt = record["excerpts"][0]
         html = client.get(reverse("public:report", args=[excerpt.pk])).content.decode()
         assert '<meta name="robots" content="noindex, nofollow">' in html
-        assert "/report/" not in client.get("/sitemap.xml").content.decode()
+        assert "/report/" not in sitemap_xml(client)
 
     @pytest.mark.parametrize("role", ["Editor", "Verifier", "Publisher"])
     def test_every_role_reads_the_queue_and_records_what_was_done(self, client, record, role):
@@ -354,14 +354,14 @@ class TestWhatReadersExpect:
             assert f">{label}</option>" in html
 
     def test_the_sitemap_lists_only_pages_with_something_on_them(self, client, record):
-        xml = client.get("/sitemap.xml").content.decode()
+        xml = sitemap_xml(client)
         assert "/search/" not in xml
         speakers = {e.speaker.slug for e in Excerpt.objects.published()}
         listed = set(re.findall(r"/ar/actors/([\w-]+)/", xml))
         assert listed == speakers
 
     def test_an_empty_site_map_has_no_empty_index_page(self, client):
-        xml = client.get("/sitemap.xml").content.decode()
+        xml = sitemap_xml(client)
         assert "/ar/actors/" not in xml and "/ar/topics/" not in xml and "/ar/data/" not in xml
         assert "/ar/methodology/" in xml
 
@@ -459,3 +459,12 @@ class TestBoundedLists:
 
 def record_source(round_: Round):
     return Excerpt.objects.filter(round=round_).first().source
+
+
+def test_the_sitemap_is_an_index_of_sections_paged_at_the_protocols_limit(client, record):
+    index = client.get("/sitemap.xml").content.decode()
+    assert "<sitemapindex" in index
+    assert "http://testserver/sitemap-excerpts.xml" in index
+    from public.sitemaps import SITEMAPS
+
+    assert all(section.limit <= 50_000 for section in SITEMAPS.values())
