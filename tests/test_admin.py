@@ -175,3 +175,29 @@ def test_verifier_cannot_edit_content(client, demo):
     client.post(url, {"text": "تعديل", "language": "ar"})
     source.refresh_from_db()
     assert source.text != "تعديل"
+
+
+def test_a_long_list_counts_no_further_than_its_cap(client, monkeypatch):
+    """The excerpt list never counts a whole large table: past the cap it says "more than"."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from astana_cms.editorial.admin import CappedPaginator
+    from tests.factories import ExcerptFactory, SourceFactory
+
+    monkeypatch.setattr(CappedPaginator, "COUNT_CAP", 3)
+    source = SourceFactory()
+    for _ in range(5):
+        ExcerptFactory(source=source)
+    client.force_login(UserFactory(role="Editor"))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(
+            reverse("admin:statements_excerpt_changelist"), HTTP_ACCEPT_LANGUAGE="en"
+        )
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 4
+    assert "More than 3 excerpts: narrow the list with a filter or a search." in (
+        response.content.decode()
+    )
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert counts and all("LIMIT 4" in sql for sql in counts), counts
