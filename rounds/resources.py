@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, widgets
 
+from astana_cms.imports.dates import DateError, parse_date
 from astana_cms.imports.engine import BATCH, Pending, SheetResource
 from astana_cms.imports.reader import Column, Problem
 from astana_cms.imports.registry import ALIASES_COLUMN, NAME_COLUMNS, RegistryResource
@@ -25,32 +26,108 @@ from astana_cms.text import fold
 
 from .models import Actor, ActorAlias, Participation, Round, Venue, VenueAlias
 
+# Arabic ordinals as newsrooms write a round ("الجولة الحادية عشرة", "الجولة العشرين"):
+# feminine, for الجولة; the tens in both their -ون and -ين endings.
+_UNITS = ["", "الأولى", "الثانية", "الثالثة", "الرابعة", "الخامسة", "السادسة", "السابعة",
+          "الثامنة", "التاسعة"]  # fmt: skip
+_TENS = {2: ("العشرون", "العشرين"), 3: ("الثلاثون", "الثلاثين"), 4: ("الأربعون", "الأربعين")}
+_KINDS = {
+    Round.Kind.MINISTERIAL: ("ministerial", "وزاري", "وزراء", "اجتماع وزاري", "اجتماع وزراء"),
+    Round.Kind.SUMMIT: ("summit", "قمة", "القمة"),
+}
+
+
+def arabic_ordinals(number: int) -> list[str]:
+    """The ways an Arabic report writes the `number`-th (feminine), 1 to 49."""
+    tens, unit = divmod(number, 10)
+    if tens == 0:
+        return [_UNITS[unit]] if unit else []
+    if tens == 1:
+        return ["العاشرة"] if unit == 0 else [f"{'الحادية' if unit == 1 else _UNITS[unit]} عشرة"]
+    if tens not in _TENS:
+        return []
+    if unit == 0:
+        return list(_TENS[tens])
+    first = "الحادية" if unit == 1 else _UNITS[unit]
+    return [f"{first} و{ten}" for ten in _TENS[tens]]
+
+
+def _key(text: str) -> str:
+    return " ".join(fold(str(text)).replace("-", " ").split())
+
 
 class RoundWidget(widgets.Widget):
-    """A meeting by its round number (13, ١٣) or, for other meetings, its slug."""
+    """A meeting as editors type it: its number (20, ٢٠), its slug, its names in either
+    language and the press's spellings of them (أستانا 20, أستانة 20, Astana 20, الجولة 20,
+    الجولة العشرين), or, for a ministerial meeting or a summit, its kind and a date within it
+    ("ministerial 2018-03-16", "اجتماع وزاري 16/3/2018")."""
 
     def __init__(self) -> None:
         super().__init__()
         self._rounds: dict[str, Round] | None = None
+        self._meetings: list[Round] = []
+
+    def _spellings(self, meeting: Round, venues: dict[int, list[str]]) -> list[str]:
+        names = [meeting.slug, meeting.name_ar, meeting.name_en]
+        if meeting.kind == Round.Kind.ROUND and meeting.number is not None:
+            number = str(meeting.number)
+            # "Astana 10" names the process's 10th round even though it met in Sochi.
+            prefixes = ["الجولة", "جولة", "round", "أستانا", "أستانة", "Astana"]
+            prefixes += venues.get(meeting.venue_id, [])
+            prefixes += [meeting.venue_name_ar, meeting.venue_name_en]
+            names += [number, *(f"{prefix} {number}" for prefix in filter(None, prefixes))]
+            for ordinal in arabic_ordinals(meeting.number):
+                names += [f"الجولة {ordinal}", f"جولة {ordinal}"]
+        return names
+
+    def _known(self) -> dict[str, Round]:
+        if self._rounds is None:
+            venues: dict[int, list[str]] = {}
+            for venue in Venue.objects.prefetch_related("aliases"):
+                venues[venue.pk] = [
+                    venue.name_ar,
+                    venue.name_en,
+                    *(a.name for a in venue.aliases.all()),
+                ]
+            self._rounds, self._meetings = {}, list(Round.objects.all())
+            for meeting in self._meetings:
+                for spelling in filter(None, self._spellings(meeting, venues)):
+                    self._rounds.setdefault(_key(spelling), meeting)
+        return self._rounds
+
+    def _by_kind_and_date(self, value) -> Round | None:
+        text = fold(str(value))
+        for kind, words in _KINDS.items():
+            for word in sorted(map(fold, words), key=len, reverse=True):
+                if text.startswith(word + " ") or text.endswith(" " + word):
+                    rest = text.removeprefix(word + " ").removesuffix(" " + word)
+                    try:
+                        day = parse_date(rest)
+                    except DateError:
+                        return None
+                    return next(
+                        (m for m in self._meetings
+                         if m.kind == kind and m.start_date <= day <= m.end_date),
+                        None,
+                    )  # fmt: skip
+        return None
 
     def clean(self, value, row=None, **kwargs):
-        if self._rounds is None:
-            self._rounds = {}
-            for meeting in Round.objects.all():
-                self._rounds[meeting.slug] = meeting
-                if meeting.number is not None and meeting.kind == Round.Kind.ROUND:
-                    self._rounds[str(meeting.number)] = meeting
-        if isinstance(value, str) and value in self._rounds:
-            return self._rounds[value]
-        key = fold(str(value or "")).removesuffix(".0")
+        known = self._known()
+        key = _key(value if value is not None else "").removesuffix(".0")
         if not key:
             return None
-        if key not in self._rounds:
+        found = known.get(key) or self._by_kind_and_date(value)
+        if found is None:
             raise ValueError(
-                _("There is no round “%(value)s”: give a round's number or a meeting's slug.")
+                _(
+                    "There is no meeting “%(value)s”: give a round's number or name (20, "
+                    "أستانا 20, الجولة العشرين), or a ministerial meeting or summit with its "
+                    "date (ministerial 2018-03-16)."
+                )
                 % {"value": value}
             )
-        return self._rounds[key]
+        return found
 
     def render(self, value, obj=None, **kwargs):
         if value is None:

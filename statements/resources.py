@@ -345,6 +345,9 @@ class ExcerptResource(SheetResource):
 
     def complete(self, planned, row, problems):
         number = planned.number
+        if planned.instance.round_id:
+            # The preview says which meeting a cell such as "أستانة 20" was read as.
+            planned.matched = planned.instance.round.name
         if number in self.reference_problems:
             problems.append(self.reference_problems[number])
             return

@@ -81,6 +81,7 @@ class Planned:
     existing: models.Model | None = None
     outcome: str = NEW
     note: str = ""
+    matched: str = ""  # what a loosely written cell was read as ("أستانا 20" → the meeting)
 
 
 class SheetResource(FormulaSafeResource):
@@ -373,6 +374,7 @@ class ImportReport:
     written: bool = False
     rows: list[tuple[int, str, str]] = field(default_factory=list)  # row, outcome, note
     problems: list[Problem] = field(default_factory=list)
+    matched: dict[int, str] = field(default_factory=dict)  # row → what its cells were read as
 
     @property
     def counts(self) -> Counter:
@@ -383,8 +385,9 @@ class ImportReport:
         return not self.problems
 
     @cached_property
-    def labelled_rows(self) -> list[tuple[int, str, str, str]]:
-        """(row, outcome code, outcome in the reader's language, note), for display: every
+    def labelled_rows(self) -> list[tuple[int, str, str, str, str]]:
+        """(row, outcome code, outcome in the reader's language, note, what the row's cells
+        were read as), for display: every
         row that needs a look (updated, conflict, error, or with a note), and the first
         `SHOWN_ROWS` of the others, so that a 100,000-row preview stays a readable page."""
         shown, quiet = [], 0
@@ -393,7 +396,7 @@ class ImportReport:
                 quiet += 1
                 if quiet > SHOWN_ROWS:
                     continue
-            shown.append((number, outcome, OUTCOMES[outcome], note))
+            shown.append((number, outcome, OUTCOMES[outcome], note, self.matched.get(number, "")))
         return shown
 
     @property
@@ -445,6 +448,7 @@ def import_file(
         [*sheet.problems, *report.problems], key=lambda problem: problem.row or 0
     )
     failed = {problem.row for problem in report.problems}
+    report.matched = {p.number: p.matched for p in planned if p.matched}
     report.rows = sorted(
         [(p.number, p.outcome, p.note) for p in planned if p.number not in failed]
         + [(number, ERROR, "") for number, _row in sheet.rows if number in failed]
