@@ -269,6 +269,9 @@ else:
 # withdrawing anything clears it at once (astana_cms/editorial/cache.py).
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=600)
 
+# The alias registry that searches expand through (public search and the admin's).
+SEARCH_ALIASES = "rounds.aliases.alias_table"
+
 # Readers' error reports: how many one address may send in an hour, and one excerpt receive
 # in a day, before further reports are refused for a while.
 READER_REPORTS_PER_HOUR = env.int("READER_REPORTS_PER_HOUR", default=5)
@@ -302,3 +305,18 @@ EXPORT_IN_REQUEST_MAX_ROWS = env.int("EXPORT_IN_REQUEST_MAX_ROWS", default=2_000
 # Work longer than a request: Django's tasks framework (the django-tasks backport) on its
 # database backend, run by `manage.py db_worker` (`make worker`; `make serve` starts one).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Capturing a source from its address (statements/fetch.py, statements/capture_url.py): the
+# longest a fetch may take in all, the part of it an admin request waits before the task worker
+# takes over, the largest page, the most redirects followed, and the most addresses a batch
+# spreadsheet may list. Private, loopback and link-local addresses are refused unless allowed
+# here, which only development mode can do (tests against a local server).
+CAPTURE_TIMEOUT = env.float("CAPTURE_TIMEOUT", default=30.0)
+CAPTURE_IN_REQUEST_TIMEOUT = env.float("CAPTURE_IN_REQUEST_TIMEOUT", default=8.0)
+CAPTURE_MAX_BYTES = env.int("CAPTURE_MAX_BYTES", default=5 * 1024 * 1024)
+CAPTURE_MAX_REDIRECTS = env.int("CAPTURE_MAX_REDIRECTS", default=5)
+CAPTURE_MAX_URLS = env.int("CAPTURE_MAX_URLS", default=500)
+CAPTURE_USER_AGENT = env.str("CAPTURE_USER_AGENT", default="AstanaCMS/0.1 (newsroom capture)")
+CAPTURE_ALLOW_PRIVATE_ADDRESSES = DEBUG and env.bool(
+    "CAPTURE_ALLOW_PRIVATE_ADDRESSES", default=False
+)

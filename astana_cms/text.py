@@ -174,3 +174,62 @@ def normalise(original: str) -> Folded:
 def fold(text: str) -> str:
     """The folded form of `text` alone, trimmed: for keys, look-ups and queries."""
     return _SPACE_RUNS.sub(" ", text.translate(_TABLE)).strip()
+
+
+# --- Words, and queries expanded through an alias table ----------------------------------------
+
+WORD = re.compile(r"[^\W_]+")  # letters and digits: what PostgreSQL's parser calls a word
+Phrase = tuple[str, ...]
+AliasTable = list[tuple[Phrase, set[Phrase]]]  # a spelling, and every spelling it stands for
+
+
+def words(text: str) -> list[str]:
+    """The folded words of `text`."""
+    return WORD.findall(fold(text))
+
+
+def expand(text: str, aliases: AliasTable, limit: int = 12) -> tuple[tuple[Phrase, ...], ...]:
+    """What someone typed as groups of alternative phrases, every group to be matched: a known
+    spelling of a name stands for all of its spellings (longest spellings first in `aliases`,
+    so "غير بيدرسن" is taken whole before "بيدرسن")."""
+    terms = words(text)[:limit]
+    groups: list[tuple[Phrase, ...]] = []
+    position = 0
+    while position < len(terms):
+        for spelling, spellings in aliases:
+            if tuple(terms[position : position + len(spelling)]) == spelling:
+                groups.append(tuple(sorted(spellings, key=lambda p: (len(p), p))))
+                position += len(spelling)
+                break
+        else:
+            groups.append(((terms[position],),))
+            position += 1
+    return tuple(groups)
+
+
+# --- The same folding inside the database, for searches that cannot use an index -------------
+
+FOLD_FUNCTION = "astana_fold"
+
+
+def fold_or_none(text: str | None) -> str | None:
+    """`fold` for SQLite's user-defined function (NULL stays NULL)."""
+    return None if text is None else fold(text)
+
+
+def postgres_fold_function() -> str:
+    """SQL creating `astana_fold(text)` on PostgreSQL from the very tables `fold` uses: letters
+    replaced one for one, marks removed (translate() drops what it has no replacement for),
+    then lower case. White space is left as it is; callers match word by word."""
+    replaced = {k: v for k, v in _REPLACED.items() if len(v) == 1}
+    source = "".join(replaced) + "".join(chr(code) for code in sorted(_REMOVED))
+    target = "".join(replaced.values())
+
+    def literal(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    return (
+        f"CREATE OR REPLACE FUNCTION {FOLD_FUNCTION}(value text) RETURNS text AS $$ "
+        f"SELECT lower(translate(value, {literal(source)}, {literal(target)})) "
+        "$$ LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT"
+    )

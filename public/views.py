@@ -22,6 +22,7 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
@@ -384,7 +385,7 @@ class CappedPaginator(Paginator):
 
 
 def search_aliases():
-    return remembered("aliases", search.alias_table, 3600)
+    return remembered("aliases", import_string(settings.SEARCH_ALIASES), 3600)
 
 
 @cached_public_page(reads=["q", "page", *ExcerptFilter.base_filters])

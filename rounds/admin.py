@@ -6,6 +6,7 @@ from astana_cms.editorial.admin import (
     EDITORIAL_FIELDSET,
     READONLY_EDITORIAL_FIELDS,
     EditorialAdmin,
+    FoldedSearchMixin,
     ReviewedParentInline,
 )
 from astana_cms.imports.admin import SpreadsheetImportMixin
@@ -19,7 +20,7 @@ class VenueAliasInline(admin.TabularInline):
 
 
 @admin.register(Venue)
-class VenueAdmin(SpreadsheetImportMixin, admin.ModelAdmin):
+class VenueAdmin(FoldedSearchMixin, SpreadsheetImportMixin, admin.ModelAdmin):
     import_kind = "venues"
     list_display = ("name_ar", "name_en", "country_en", "alias_list")
     search_fields = ("name_ar", "name_en", "slug", "aliases__name")
@@ -40,7 +41,7 @@ class ActorAliasInline(admin.TabularInline):
 
 
 @admin.register(Actor)
-class ActorAdmin(SpreadsheetImportMixin, admin.ModelAdmin):
+class ActorAdmin(FoldedSearchMixin, SpreadsheetImportMixin, admin.ModelAdmin):
     import_kind = "actors"
     list_display = ("name_ar", "name_en", "kind", "title_ar", "affiliation", "alias_list")
     list_filter = ("kind",)

@@ -17,7 +17,6 @@ Both return the same excerpts for the same query.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import reduce
 
@@ -27,9 +26,9 @@ from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from astana_cms.text import fold, normalise
+from astana_cms.text import WORD, AliasTable, Phrase, expand, normalise, words
+from rounds.aliases import alias_table
 
-WORD = re.compile(r"[^\W_]+")  # letters and digits: what PostgreSQL's parser calls a word
 MAX_TERMS = 12  # words in a query; more would only slow the database down
 RESULT_CAP = 1000  # results counted exactly; beyond, "more than 1,000"
 
@@ -54,10 +53,6 @@ def stem(word: str) -> str:
     return word
 
 
-def words(text: str) -> list[str]:
-    return WORD.findall(fold(text))
-
-
 def index_fields(*texts: str) -> tuple[str, str]:
     """The stored search columns for these texts: folded words, and their stems."""
     folded = [word for text in texts for word in words(text)]
@@ -72,9 +67,6 @@ def search_vector():
 
 
 # --- Queries ---------------------------------------------------------------------------------
-
-Phrase = tuple[str, ...]
-
 
 @dataclass(frozen=True)
 class Query:
@@ -91,42 +83,10 @@ class Query:
         return {word for group in self.groups for phrase in group for word in phrase}
 
 
-def alias_table() -> list[tuple[Phrase, set[Phrase]]]:
-    """Every known spelling of every actor and venue, and all the spellings it stands for."""
-    from rounds.models import Actor, Venue
-
-    table = []
-    for model in (Actor, Venue):
-        for entity in model.objects.prefetch_related("aliases"):
-            names = [entity.name_ar, entity.name_en, *(a.name for a in entity.aliases.all())]
-            spellings = {tuple(words(name)) for name in names if words(name)}
-            if getattr(entity, "kind", None) == Actor.Kind.PERSON:
-                # English readers search people by surname: "Pedersen", "Lavrov".
-                surname = words(entity.name_en)[-1:] if entity.name_en else []
-                if surname and len(surname[0]) > 3:
-                    spellings.add(tuple(surname))
-            table.extend((spelling, spellings) for spelling in spellings)
-    # Longest spellings first, so "غير بيدرسن" is taken whole before "بيدرسن".
-    table.sort(key=lambda item: -len(item[0]))
-    return table
-
-
-def parse(text: str, aliases: list[tuple[Phrase, set[Phrase]]] | None = None) -> Query:
+def parse(text: str, aliases: AliasTable | None = None) -> Query:
     """Turn what a reader typed into groups of alternatives, aliases expanded."""
-    terms = words(text)[:MAX_TERMS]
     aliases = alias_table() if aliases is None else aliases
-    groups: list[tuple[Phrase, ...]] = []
-    position = 0
-    while position < len(terms):
-        for spelling, spellings in aliases:
-            if tuple(terms[position : position + len(spelling)]) == spelling:
-                groups.append(tuple(sorted(spellings, key=lambda p: (len(p), p))))
-                position += len(spelling)
-                break
-        else:
-            groups.append(((terms[position],),))
-            position += 1
-    return Query(text, tuple(groups))
+    return Query(text, expand(text, aliases, MAX_TERMS))
 
 
 def _contains(column: str, phrase: Phrase) -> Q:

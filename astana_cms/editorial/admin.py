@@ -4,22 +4,28 @@ record, stale-form protection, corrections, and content history with word-level 
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import lookup_spawns_duplicates, unquote
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import models
+from django.db.models import Func, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from astana_cms.text import FOLD_FUNCTION, AliasTable, expand
+
 from . import workflow
+from .cache import remembered
 from .changes import (
     CORRECTION_DONE,
     CORRECTION_TITLES,
@@ -62,6 +68,45 @@ class ReviewedParentInline:
         return relation.remote_field.get_accessor_name() not in workflow.frozen_fields(obj)
 
 
+class Folded(Func):
+    """A text column through the shared normaliser, in the database (`astana_fold`)."""
+
+    function = FOLD_FUNCTION
+    output_field = models.TextField()
+
+
+class FoldedSearchMixin:
+    """Admin search through the shared normaliser and the alias registry: مسار استانة finds
+    «مسار أستانة», اكد finds أكد, بيدرسون finds بيدرسن. Every word typed must be found (in any
+    of `search_fields`, in any spelling the registry knows for it)."""
+
+    def search_aliases(self) -> AliasTable:
+        """The alias table searches expand through: the registry lives in an app above this
+        one, so settings name it (SEARCH_ALIASES)."""
+        return remembered("aliases", import_string(settings.SEARCH_ALIASES), 3600)
+
+    def get_search_results(self, request: HttpRequest, queryset, search_term: str):
+        groups = expand(search_term, self.search_aliases())
+        if not groups:
+            return queryset, False
+        fields = [name.lstrip("^=@") for name in self.get_search_fields(request)]
+        folded = {f"_folded_{i}": Folded(name) for i, name in enumerate(fields)}
+        condition = Q()
+        for group in groups:
+            alternatives = Q()
+            for phrase in group:
+                every_word = Q()
+                for word in phrase:
+                    anywhere = Q()
+                    for alias in folded:
+                        anywhere |= Q(**{f"{alias}__contains": word})
+                    every_word &= anywhere
+                alternatives |= every_word
+            condition &= alternatives
+        duplicates = any(lookup_spawns_duplicates(self.opts, name) for name in fields)
+        return queryset.annotate(**folded).filter(condition), duplicates
+
+
 class CappedPaginator(Paginator):
     """Counts at most COUNT_CAP rows: an exact COUNT(*) of a 200,000-row list on every view
     costs more than the page itself. Past the cap, the list says "more than" and the newsroom
@@ -78,7 +123,7 @@ class CappedPaginator(Paginator):
         return self.count > self.COUNT_CAP
 
 
-class EditorialAdmin(SimpleHistoryAdmin):
+class EditorialAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
     """State is shown, never edited here: only the workflow module moves an entry."""
 
     form = EditorialForm
