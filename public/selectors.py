@@ -144,14 +144,15 @@ def timeline(topic: Topic | None = None) -> Timeline:
     if topic is not None:
         excerpts = excerpts.filter(topics=topic)
     totals = dict(excerpts.order_by().values_list("round").annotate(n=Count("pk", distinct=True)))
-    pairs = (
-        excerpts.filter(topics__isnull=False)
-        .order_by()
-        .values_list("round", "topics")
-        .annotate(n=Count("pk", distinct=True))
-    )
-    if topic is not None:
-        pairs = pairs.filter(topics=topic)
+    if topic is None:
+        pairs = (
+            excerpts.filter(topics__isnull=False)
+            .order_by()
+            .values_list("round", "topics")
+            .annotate(n=Count("pk", distinct=True))
+        )
+    else:  # one topic: its count is the meeting's total
+        pairs = [(round_id, topic.pk, n) for round_id, n in totals.items()]
     counts: dict[int, dict[int, int]] = {}
     for round_id, topic_id, n in pairs:
         counts.setdefault(round_id, {})[topic_id] = n

@@ -468,3 +468,12 @@ def test_the_sitemap_is_an_index_of_sections_paged_at_the_protocols_limit(client
     from public.sitemaps import SITEMAPS
 
     assert all(section.limit <= 50_000 for section in SITEMAPS.values())
+
+
+def test_a_topic_timeline_draws_that_topic_alone(client, record):
+    idlib, refugees = record["topics"]
+    for topic in (idlib, refugees):
+        response = client.get(reverse("public:topic", args=[topic.slug]))
+        for meeting in response.context["timeline"].meetings:
+            assert [t for t, _n, _c in meeting.by_topic] in ([], [topic])
+            assert len(meeting.segments) <= 1
