@@ -2,6 +2,7 @@
 stale forms, corrections, history and the audit trail."""
 
 import re
+from html import unescape
 from io import StringIO
 
 import pytest
@@ -371,3 +372,90 @@ class TestPublicPermalink:
 
     def test_unknown_excerpt_is_404(self, client):
         assert client.get(reverse("public:excerpt", args=[999999])).status_code == 404
+
+
+class TestEveryRefusalExplained:
+    """The workflow says, for a user and an entry, which steps they may take and why not the
+    others; the admin shows the refused ones disabled, with the reason and whom to ask, and a
+    refused request gets the reason, never a bare 403."""
+
+    @pytest.fixture
+    def draft(self, db):
+        from tests.factories import ExcerptFactory
+
+        return ExcerptFactory()
+
+    def test_offers_name_every_step_the_state_allows(self, draft):
+        from astana_cms.editorial import workflow
+        from tests.factories import UserFactory
+
+        editor = UserFactory(username="ed", role="Editor")
+        UserFactory(username="vera", role="Verifier")
+        (verify,) = workflow.offers(editor, draft, unpermitted=True)
+        assert verify.transition is workflow.VERIFY and not verify.permitted
+        assert "verifier's step" in verify.refused
+        assert verify.ask == ("vera",)
+        assert workflow.offers(editor, draft) == []  # without `unpermitted`, as before
+
+    def test_the_author_is_told_another_verifier_must_check(self, draft):
+        from astana_cms.editorial import workflow
+        from tests.factories import UserFactory
+
+        author = UserFactory(username="both", role="Verifier")
+        UserFactory(username="other", role="Verifier")
+        # The verifier wrote this draft (as if they had created it).
+        type(draft).objects.filter(pk=draft.pk).update(created_by=author)
+        draft.refresh_from_db()
+        (verify,) = workflow.offers(author, draft)
+        assert "another verifier must check it" in verify.refused
+        assert verify.ask == ("other",)
+
+    @pytest.mark.parametrize(
+        ("role", "step", "reason"),
+        [
+            ("Editor", "verify", "Verifying is a verifier's step"),
+            ("Editor", "publish", "Publishing is a publisher's step"),
+            ("Verifier", "publish", "Publishing is a publisher's step"),
+            ("Publisher", "verify", "Verifying is a verifier's step"),
+            ("Editor", "withdraw", "Withdrawing a published entry is a publisher's step"),
+            ("Verifier", "return", None),  # allowed: the confirmation page, not a refusal
+        ],
+    )
+    def test_a_refused_request_shows_the_reason_not_a_bare_403(
+        self, client, english, role, step, reason
+    ):
+        from django.urls import reverse
+
+        from astana_cms.editorial.models import State
+        from tests.factories import ExcerptFactory, UserFactory
+
+        state = {"verify": State.DRAFT, "withdraw": State.PUBLISHED}.get(step, State.VERIFIED)
+        entry = ExcerptFactory(state=state)
+        UserFactory(
+            username="someone-who-may",
+            role="Publisher" if step in ("publish", "withdraw") else "Verifier",
+        )
+        client.force_login(UserFactory(role=role))
+        url = reverse("admin:statements_excerpt_transition", args=[entry.pk, step])
+        for response in (client.get(url), client.post(url, {"note": "x"})):
+            if reason is None:
+                assert client.get(url).status_code == 200
+                return
+            assert response.status_code == 403
+            html = unescape(response.content.decode())
+            assert reason in html and "Who may:" in html and "someone-who-may" in html
+            assert 'id="header"' in html  # in the admin's frame, not a bare page
+        entry.refresh_from_db()
+        assert entry.state == state
+
+    def test_the_draft_says_why_its_editor_cannot_verify_it(self, client, english, draft):
+        from django.urls import reverse
+
+        from tests.factories import UserFactory
+
+        UserFactory(username="vera", role="Verifier")
+        client.force_login(UserFactory(role="Editor"))
+        url = reverse("admin:statements_excerpt_change", args=[draft.pk])
+        html = unescape(client.get(url).content.decode())
+        assert 'class="workflow-button workflow-refused" aria-disabled="true"' in html
+        assert "Verifying is a verifier's step" in html and "Who may: vera." in html

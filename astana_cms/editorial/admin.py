@@ -329,7 +329,7 @@ class EditorialAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
                         args=[obj.pk, offer.transition.name],
                     ),
                 )
-                for offer in workflow.offers(request.user, obj)
+                for offer in workflow.offers(request.user, obj, unpermitted=True)
             ]
             context["correction"] = correction_context(obj, request.user)
             context["returned"] = (
@@ -345,11 +345,30 @@ class EditorialAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             raise Http404
-        if not self.has_view_permission(request, obj) or not workflow.may(request.user, name, obj):
+        if not self.has_view_permission(request, obj):
             raise PermissionDenied
         transition = workflow.TRANSITIONS[name]
         opts = self.model._meta
         change_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        if not workflow.may(request.user, name, obj):
+            # Never a bare 403: say whose step it is, and whom to ask.
+            offer = next(
+                (
+                    o
+                    for o in workflow.offers(request.user, obj, unpermitted=True)
+                    if o.transition is transition
+                ),
+                workflow.Offer(transition, str(transition.not_permitted), permitted=False),
+            )
+            context = {
+                **self.admin_site.each_context(request),
+                "title": workflow.ACTION_VERBS[name],
+                "opts": opts,
+                "object": obj,
+                "change_url": change_url,
+                "offer": offer,
+            }
+            return TemplateResponse(request, "admin/editorial/refused.html", context, status=403)
         if request.method == "POST":
             try:
                 workflow.perform(

@@ -53,6 +53,7 @@ class Transition:
     note_required: Promise | None = None
     public_note: bool = False
     label: Promise | None = None  # the button: "Verify"
+    not_permitted: Promise | None = None  # why a user without the permission cannot take it
 
 
 VERIFY = Transition(
@@ -64,6 +65,10 @@ VERIFY = Transition(
     _("not a draft"),
     ngettext_lazy("%(count)d verified", "%(count)d verified", "count"),
     label=_("Verify"),
+    not_permitted=_(
+        "Verifying is a verifier's step: a verifier who wrote none of this version checks it "
+        "against its source."
+    ),
 )
 PUBLISH = Transition(
     "publish",
@@ -74,6 +79,7 @@ PUBLISH = Transition(
     _("not verified"),
     ngettext_lazy("%(count)d published", "%(count)d published", "count"),
     label=_("Publish"),
+    not_permitted=_("Publishing is a publisher's step, once a verifier has checked the entry."),
 )
 RETURN = Transition(
     "return",
@@ -85,6 +91,7 @@ RETURN = Transition(
     ngettext_lazy("%(count)d returned to draft", "%(count)d returned to draft", "count"),
     note_required=_("Give the reason for returning this entry: its author will see it."),
     label=_("Return to draft"),
+    not_permitted=_("Returning an entry to its author is a verifier's step."),
 )
 WITHDRAW = Transition(
     "withdraw",
@@ -97,6 +104,7 @@ WITHDRAW = Transition(
     note_required=_("Give the public note that readers will see in place of the entry."),
     public_note=True,
     label=_("Withdraw"),
+    not_permitted=_("Withdrawing a published entry is a publisher's step."),
 )
 TRANSITIONS: dict[str, Transition] = {t.name: t for t in (VERIFY, PUBLISH, RETURN, WITHDRAW)}
 
@@ -115,6 +123,31 @@ def may(user: User, action: str, model: type[models.Model] | models.Model) -> bo
     return bool(
         user and user.is_active and user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
     )
+
+
+def who_may(action: str, entry: EditorialEntry, *, excluding=(), limit: int = 5) -> list[str]:
+    """The active people who hold the workflow permission `action` on `entry` (superusers
+    aside), but those `excluding` (user ids): whom to ask."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    opts = entry._meta
+    permission = Permission.objects.filter(
+        content_type__app_label=opts.app_label, codename=f"{action}_{opts.model_name}"
+    ).first()
+    if permission is None:
+        return []
+    people = (
+        get_user_model()
+        .objects.filter(
+            models.Q(groups__permissions=permission) | models.Q(user_permissions=permission),
+            is_active=True,
+        )
+        .exclude(pk__in=list(excluding))
+        .distinct()
+        .order_by("username")[:limit]
+    )
+    return [person.get_full_name() or person.get_username() for person in people]
 
 
 def _require_permission(user: User, action: str, entry: EditorialEntry) -> None:

@@ -32,6 +32,7 @@ from .core import (
     _require_permission,
     may,
     one_action,
+    who_may,
 )
 from .edits import authors_since_verification
 
@@ -148,6 +149,8 @@ class Offer:
     refused: str = ""  # why the user cannot take it now, in the newsroom's words
     problems: tuple[str, ...] = ()  # what the entry lacks (shown; the step is refused)
     override: bool = False  # a superuser may take it anyway, recorded (four eyes)
+    ask: tuple[str, ...] = ()  # who may take it instead, when the user may not
+    permitted: bool = True  # whether the user holds the step's permission at all
 
     @property
     def allowed(self) -> bool:
@@ -159,26 +162,36 @@ class Offer:
 
 
 FOUR_EYES = _(
-    "You wrote part of this entry's content since it was last verified: another verifier must "
-    "check it."
+    "You wrote part of this version since it was last verified: another verifier must check it."
 )
 
 
-def offers(user: User, entry: EditorialEntry) -> list[Offer]:
-    """The transitions `user` holds the permission for and `entry`'s state allows, each with
-    what stands in its way: the one place the admin asks what a user may do."""
+def offers(user: User, entry: EditorialEntry, *, unpermitted: bool = False) -> list[Offer]:
+    """The transitions `entry`'s state allows that `user` holds the permission for, each with
+    what stands in its way: the one place the admin asks what a user may do. With
+    `unpermitted`, the others too, refused with the reason and whom to ask: nothing is hidden
+    without a word."""
     result = []
     for name, transition in TRANSITIONS.items():
-        if entry.state not in transition.sources or not may(user, name, entry):
+        if entry.state not in transition.sources:
             continue
-        refused, override = "", False
-        if transition is VERIFY and user.pk in authors_since_verification(entry):
+        authors = authors_since_verification(entry) if transition is VERIFY else set()
+        if not may(user, name, entry):
+            if unpermitted:
+                ask = tuple(who_may(name, entry, excluding=authors))
+                result.append(
+                    Offer(transition, str(transition.not_permitted), ask=ask, permitted=False)
+                )
+            continue
+        refused, override, ask = "", False, ()
+        if transition is VERIFY and user.pk in authors:
             override = bool(user.is_superuser)
             refused = "" if override else str(FOUR_EYES)
+            ask = () if override else tuple(who_may(name, entry, excluding=authors))
         problems = ()
         if transition in (VERIFY, PUBLISH):
             problems = tuple(str(p) for p in entry.verification_problems())
-        result.append(Offer(transition, refused, problems, override))
+        result.append(Offer(transition, refused, problems, override, ask))
     return result
 
 
