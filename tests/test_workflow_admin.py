@@ -459,3 +459,17 @@ class TestEveryRefusalExplained:
         html = unescape(client.get(url).content.decode())
         assert 'class="workflow-button workflow-refused" aria-disabled="true"' in html
         assert "Verifying is a verifier's step" in html and "Who may: vera." in html
+
+
+def test_the_correction_note_sits_beside_the_quote_it_corrects(client, english):
+    from tests.factories import ExcerptFactory, UserFactory
+
+    excerpt = ExcerptFactory(state="published")
+    client.force_login(UserFactory(role="Editor"))
+    html = client.get(
+        reverse("admin:statements_excerpt_change", args=[excerpt.pk])
+    ).content.decode()
+    text, note = html.index('name="text"'), html.index('name="correction_note"')
+    # The note comes right after the quote: no other field between them.
+    assert text < note
+    assert 'name="' not in html[text + len('name="text"') : note]

@@ -159,12 +159,26 @@ class EditorialAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
 
         return FormWithUser
 
+    # The field a correction note is shown beside: what readers read first.
+    correction_note_after = ("text", "name_ar", "headline")
+
     def get_fieldsets(self, request: HttpRequest, obj=None):
-        fieldsets = list(super().get_fieldsets(request, obj))
-        extra = ["expected_version"]
+        fieldsets = [(name, dict(options)) for name, options in super().get_fieldsets(request, obj)]
         if obj is not None and obj.state == State.PUBLISHED:
-            extra.insert(0, "correction_note")
-        return [*fieldsets, (_("Save"), {"fields": extra})]
+            fieldsets = self._with_correction_note(fieldsets)
+        return [*fieldsets, (_("Save"), {"fields": ["expected_version"]})]
+
+    def _with_correction_note(self, fieldsets: list) -> list:
+        """The correction note beside the fields it corrects, not at the foot of the form."""
+        for _name, options in fieldsets:
+            fields = list(options["fields"])
+            for anchor in self.correction_note_after:
+                if anchor in fields:
+                    fields.insert(fields.index(anchor) + 1, "correction_note")
+                    options["fields"] = fields
+                    return fieldsets
+        fieldsets[0][1]["fields"] = ["correction_note", *fieldsets[0][1]["fields"]]
+        return fieldsets
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
