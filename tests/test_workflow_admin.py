@@ -473,3 +473,50 @@ def test_the_correction_note_sits_beside_the_quote_it_corrects(client, english):
     # The note comes right after the quote: no other field between them.
     assert text < note
     assert 'name="' not in html[text + len('name="text"') : note]
+
+
+class TestDashboardQueues:
+    """Every dashboard count equals the list its "see all" opens."""
+
+    def test_twelve_drafts_await_a_verifier_and_the_list_shows_twelve(self, client, english):
+        from astana_cms.editorial.workflow.queues import QUEUES
+        from tests.factories import ExcerptFactory, RoundFactory, SourceFactory, UserFactory
+
+        source, round_ = SourceFactory(), RoundFactory()
+        for _ in range(12):
+            ExcerptFactory(source=source, round=round_)
+        verifier = UserFactory(role="Verifier")
+        client.force_login(verifier)
+        html = client.get(reverse("admin:index")).content.decode()
+        queues = html.split('class="workflow-queue queue-my-verification"')[1:]
+        queue = next(q for q in queues if "Excerpts:" in q).split("</div>")[0]
+        assert "Excerpts: awaiting my verification" in unescape(queue)
+        assert '<span class="count">(12)</span>' in queue
+        assert queue.count("<li>") == 10  # the dashboard names ten…
+        see_all = re.search(r'<p class="see-all"><a href="([^"]+)"', queue).group(1)
+        assert "See all 12 in the list" in queue
+        listing = client.get(unescape(see_all))
+        assert listing.context["cl"].result_count == 12  # …and its list has all twelve
+        expected = QUEUES["my-verification"].entries(listing.context["cl"].model, verifier)
+        assert set(listing.context["cl"].queryset.values_list("pk", flat=True)) == set(
+            expected.values_list("pk", flat=True)
+        )
+
+    def test_the_filter_offers_only_the_users_queues(self, client, english):
+        from tests.factories import UserFactory
+
+        client.force_login(UserFactory(role="Editor"))
+        response = client.get(reverse("admin:statements_excerpt_changelist"))
+        names = {
+            choice["query_string"]
+            for spec in response.context["cl"].filter_specs
+            if getattr(spec, "parameter_name", "") == "waiting"
+            for choice in spec.choices(response.context["cl"])
+        }
+        assert any("waiting=returned" in name for name in names)
+        assert not any("my-verification" in name for name in names)
+        # Asking for a queue one does not hold filters nothing (and reveals nothing).
+        response = client.get(
+            reverse("admin:statements_excerpt_changelist") + "?waiting=publication"
+        )
+        assert response.status_code in (200, 302)

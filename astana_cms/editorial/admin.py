@@ -107,6 +107,22 @@ class FoldedSearchMixin:
         return queryset.annotate(**folded).filter(condition), duplicates
 
 
+class WaitingFilter(admin.SimpleListFilter):
+    """The dashboard's queues as a list filter: a count on the dashboard is this list's length."""
+
+    title = _("waiting for")
+    parameter_name = "waiting"
+
+    def lookups(self, request: HttpRequest, model_admin):
+        return [(q.name, q.label) for q in workflow.queues_for(request.user, model_admin.model)]
+
+    def queryset(self, request: HttpRequest, queryset):
+        queue = workflow.QUEUES.get(self.value())
+        if queue is None or queue not in workflow.queues_for(request.user, queryset.model):
+            return queryset
+        return queryset.filter(pk__in=queue.entries(queryset.model, request.user).values("pk"))
+
+
 class CappedPaginator(Paginator):
     """Counts at most COUNT_CAP rows: an exact COUNT(*) of a 200,000-row list on every view
     costs more than the page itself. Past the cap, the list says "more than" and the newsroom
@@ -138,6 +154,9 @@ class EditorialAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
         models.TextField: {"widget": forms.Textarea(attrs={"dir": "auto", "rows": 5})},
         models.CharField: {"widget": forms.TextInput(attrs={"dir": "auto", "class": "vTextField"})},
     }
+
+    def get_list_filter(self, request: HttpRequest):
+        return [*super().get_list_filter(request), WaitingFilter]
 
     def view_on_site(self, obj) -> str | None:
         # Only a public entry has a public page; staff see the rest here.

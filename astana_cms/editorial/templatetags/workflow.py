@@ -9,7 +9,7 @@ from django.db.models import Count
 from django.urls import reverse
 
 from astana_cms.editorial import workflow
-from astana_cms.editorial.models import AuditRecord, EditorialEntry, Revision, State
+from astana_cms.editorial.models import AuditRecord, EditorialEntry, State
 
 register = template.Library()
 
@@ -25,25 +25,17 @@ def editorial_models() -> list[type[EditorialEntry]]:
     ]
 
 
-def _links(model, queryset) -> list[tuple[str, str]]:
-    opts = model._meta
-    return [
-        (str(entry), reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[entry.pk]))
-        for entry in queryset[:LISTED]
-    ]
-
-
-def _revision_links(model, revisions) -> list[tuple[str, str]]:
-    opts = model._meta
-    entries = model.objects.in_bulk([r.object_id for r in revisions[:LISTED]])
-    return [
-        (
-            str(entries[r.object_id]),
-            reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[r.object_id]),
-        )
-        for r in revisions[:LISTED]
-        if r.object_id in entries
-    ]
+def _returns(model, entries) -> dict[int, AuditRecord]:
+    """The latest return of each of `entries`, with its reason."""
+    records = AuditRecord.objects.filter(
+        content_type=ContentType.objects.get_for_model(model),
+        action=AuditRecord.Action.RETURN,
+        object_id__in=[pk for pk, _title in entries],
+    ).select_related("user")
+    latest: dict[int, AuditRecord] = {}
+    for record in records.order_by("at", "pk"):
+        latest[record.object_id] = record
+    return latest
 
 
 @register.inclusion_tag("admin/editorial/dashboard.html", takes_context=True)
@@ -62,38 +54,30 @@ def workflow_dashboard(context) -> dict:
                 (label, counts.get(value, 0), f"{changelist}?state__exact={value}")
                 for value, label in State.choices
             ],
+            "queues": [],
         }
-        if workflow.may(user, "verify", model):
-            waiting = workflow.awaiting_verification_by(model, user)
-            section["to_verify"] = (waiting.count(), _links(model, waiting.order_by("changed_at")))
-        if workflow.may(user, "publish", model):
-            waiting = model.objects.filter(state=State.VERIFIED)
-            section["to_publish"] = (waiting.count(), _links(model, waiting.order_by("changed_at")))
-            flagged = model.objects.flagged()
-            section["flagged"] = (flagged.count(), _links(model, flagged))
-        corrections = Revision.objects.filter(
-            content_type=ContentType.objects.get_for_model(model)
-        ).order_by("created_at")
-        if workflow.may(user, "verify", model):
-            waiting = corrections.filter(status=Revision.Status.PENDING).exclude(created_by=user)
-            section["corrections_to_verify"] = (waiting.count(), _revision_links(model, waiting))
-        if workflow.may(user, "correct", model):
-            waiting = corrections.filter(status=Revision.Status.VERIFIED)
-            section["corrections_to_publish"] = (waiting.count(), _revision_links(model, waiting))
-        mine = model.objects.filter(state=State.DRAFT, changed_by=user).values("pk")
-        returned = AuditRecord.objects.filter(
-            content_type=ContentType.objects.get_for_model(model),
-            action=AuditRecord.Action.RETURN,
-            object_id__in=mine,
-        ).select_related("user")[:LISTED]
-        section["returned"] = [
-            (
-                record,
-                reverse(
-                    f"admin:{opts.app_label}_{opts.model_name}_change", args=[record.object_id]
-                ),
+        for queue in workflow.queues_for(user, model):
+            entries = queue.entries(model, user).order_by("changed_at", "pk")
+            count = entries.count()
+            if not count:
+                continue
+            listed = [(entry.pk, str(entry)) for entry in entries[:LISTED]]
+            returns = _returns(model, listed) if queue.name == "returned" else {}
+            section["queues"].append(
+                {
+                    "queue": queue,
+                    "count": count,
+                    "entries": [
+                        (
+                            title,
+                            reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[pk]),
+                            returns.get(pk),
+                        )
+                        for pk, title in listed
+                    ],
+                    # The whole list, filtered exactly as counted (WaitingFilter).
+                    "see_all": f"{changelist}?waiting={queue.name}",
+                }
             )
-            for record in returned
-        ]
         sections.append(section)
     return {"sections": sections}

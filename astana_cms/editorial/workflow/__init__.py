@@ -46,6 +46,7 @@ from .edits import (
     stale_refusal,
     void_verification,
 )
+from .queues import QUEUES, Queue, queues_for
 from .transitions import (
     BulkReport,
     Offer,
@@ -62,12 +63,14 @@ __all__ = [
     "ACTION_VERBS",
     "CORRECTION_ACTIONS",
     "PUBLISH",
+    "QUEUES",
     "RETURN",
     "TRANSITIONS",
     "VERIFY",
     "WITHDRAW",
     "BulkReport",
     "Offer",
+    "Queue",
     "Transition",
     "TransitionRefused",
     "User",
@@ -89,6 +92,7 @@ __all__ = [
     "proposed_entry",
     "publish",
     "publish_correction",
+    "queues_for",
     "record_imports",
     "reject_correction",
     "return_to_draft",
