@@ -233,9 +233,460 @@ class ExcerptForm(EditorialForm):
         return data
 
 
+# --- Capture from an address, and suggested passages -----------------------------------------
+
+
+class CaptureForm(forms.Form):
+    url = forms.URLField(
+        label=_("Address of the article"),
+        max_length=2000,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"dir": "ltr", "class": "vURLField capture-url"}),
+    )
+
+
+class CaptureSheetForm(forms.Form):
+    file = forms.FileField(
+        label=_("Spreadsheet of addresses (.xlsx or .csv, a column “url”)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+
+class CaptureReviewForm(forms.Form):
+    """What the editor confirms of an extraction; the text as a textarea sends it (CRLF)."""
+
+    headline = forms.CharField(
+        label=_("headline"),
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"dir": "auto", "class": "vTextField"}),
+    )
+    published_on = forms.DateField(
+        label=_("publication date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Only a date the page states: never a guessed one."),
+    )
+    byline = forms.CharField(
+        label=_("byline"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"dir": "auto", "class": "vTextField"}),
+    )
+    language = forms.ChoiceField(label=_("language"), choices=Source.Language.choices)
+    outlet = forms.ModelChoiceField(
+        label=_("outlet"), queryset=Outlet.objects.all(), required=False
+    )
+    new_outlet_name_ar = forms.CharField(
+        label=_("or a new outlet: its name (Arabic)"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"dir": "auto"}),
+    )
+    new_outlet_name_en = forms.CharField(
+        label=_("its name (English)"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"dir": "ltr"}),
+    )
+    text = forms.CharField(
+        label=_("captured text"),
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 24, "dir": "auto", "class": "capture-text"}),
+        help_text=_(
+            "The extraction of the page. What you confirm is the capture: it is never edited "
+            "afterwards, only captured anew."
+        ),
+    )
+    notes = forms.CharField(
+        label=_("editor's notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
+    )
+
+    def clean_text(self) -> str:
+        text = from_textarea(self.cleaned_data["text"])
+        if not text.strip():
+            raise forms.ValidationError(_("The captured text is empty."))
+        return text
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("outlet") and (data.get("new_outlet_name_ar") or "").strip():
+            self.add_error(
+                "new_outlet_name_ar", _("Choose an outlet of the registry or a new one, not both.")
+            )
+        if (data.get("new_outlet_name_en") or "").strip() and not (
+            data.get("new_outlet_name_ar") or ""
+        ).strip():
+            self.add_error("new_outlet_name_ar", _("A new outlet needs its Arabic name."))
+        return data
+
+
+class CaptureAdminMixin:
+    """For SourceAdmin: capture a source from its address (fetch, review beside the archived
+    page, confirm), a spreadsheet of addresses in the background, and each source's suggested
+    passages to accept or dismiss."""
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("capture/", view(self.capture_view), name="statements_source_capture"),
+            path(
+                "capture/<int:page_id>/",
+                view(self.capture_review_view),
+                name="statements_source_capture_review",
+            ),
+            path(
+                "capture/<int:page_id>/page/",
+                view(self.archived_page_view),
+                name="statements_source_archived_page",
+            ),
+            path(
+                "capture/job/<int:job_id>/",
+                view(self.capture_job_view),
+                name="statements_source_capture_job",
+            ),
+            path(
+                "<path:object_id>/suggestions/",
+                view(self.suggestions_view),
+                name="statements_source_suggestions",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _capture_context(self, request, title: str, **extra) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            **extra,
+        }
+
+    def capture_view(self, request):
+        """An address to fetch now, or a spreadsheet of them for the task worker; the
+        captures waiting for review."""
+        from django.conf import settings
+
+        from .capture_url import (
+            CaptureRefused,
+            capture_in_background,
+            capture_page,
+            pending_pages,
+            urls_from_sheet,
+        )
+        from .fetch import FetchRefused, FetchTimedOut
+
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form, sheet_form = CaptureForm(), CaptureSheetForm()
+        if request.method == "POST" and "file" in request.FILES:
+            sheet_form = CaptureSheetForm(request.POST, request.FILES)
+            if sheet_form.is_valid():
+                upload = sheet_form.cleaned_data["file"]
+                try:
+                    urls = urls_from_sheet(upload.read(), upload.name)
+                except CaptureRefused as refused:
+                    sheet_form.add_error("file", str(refused))
+                else:
+                    job = capture_in_background(
+                        request.user,
+                        urls,
+                        ngettext(
+                            "Capture of %(count)d address from “%(file)s”",
+                            "Capture of %(count)d addresses from “%(file)s”",
+                            len(urls),
+                        )
+                        % {"count": len(urls), "file": upload.name},
+                    )
+                    messages.info(
+                        request,
+                        gettext(
+                            "The pages are fetched in the background; each waits for your "
+                            "review below."
+                        ),
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:statements_source_capture_job", args=[job.pk])
+                    )
+        elif request.method == "POST":
+            form = CaptureForm(request.POST)
+            if form.is_valid():
+                url = form.cleaned_data["url"]
+                try:
+                    page = capture_page(
+                        url, request.user, timeout=settings.CAPTURE_IN_REQUEST_TIMEOUT
+                    )
+                except FetchTimedOut as slow:
+                    if settings.CAPTURE_TIMEOUT <= settings.CAPTURE_IN_REQUEST_TIMEOUT:
+                        form.add_error("url", str(slow))
+                    else:
+                        job = capture_in_background(
+                            request.user, [url], gettext("Capture of %(url)s") % {"url": url}
+                        )
+                        messages.info(
+                            request,
+                            gettext("The page is slow: it is fetched in the background."),
+                        )
+                        return HttpResponseRedirect(
+                            reverse("admin:statements_source_capture_job", args=[job.pk])
+                        )
+                except FetchRefused as refused:
+                    form.add_error("url", str(refused))
+                else:
+                    return HttpResponseRedirect(
+                        reverse("admin:statements_source_capture_review", args=[page.pk])
+                    )
+        context = self._capture_context(
+            request,
+            gettext("Capture from an address"),
+            form=form,
+            sheet_form=sheet_form,
+            pending=pending_pages().select_related("fetched_by")[:100],
+        )
+        return TemplateResponse(request, "admin/statements/capture.html", context)
+
+    def _pending_page(self, request, page_id: int):
+        from .models import ArchivedPage
+
+        page = ArchivedPage.objects.select_related("source", "fetched_by").filter(pk=page_id)
+        page = page.first()
+        if page is None:
+            raise Http404
+        return page
+
+    def capture_review_view(self, request, page_id: int):
+        """The extraction beside the page as it was fetched; confirming makes the source."""
+        from django.template.defaultfilters import filesizeformat
+
+        from .capture_url import (
+            CaptureRefused,
+            Confirmation,
+            confirm,
+            language_choice,
+            match_outlet,
+            same_source,
+            why_label,
+        )
+
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        page = self._pending_page(request, page_id)
+        if page.source_id is not None:
+            messages.info(request, gettext("This capture is confirmed: here is its source."))
+            return HttpResponseRedirect(
+                reverse("admin:statements_source_change", args=[page.source_id])
+            )
+        guess = match_outlet(page.final_url, page.extracted_site_name)
+        existing = same_source(page)
+        form = CaptureReviewForm(
+            initial={
+                "headline": page.extracted_title,
+                "published_on": page.extracted_date,
+                "byline": page.extracted_byline,
+                "language": language_choice(page.extracted_language),
+                "outlet": guess.outlet,
+                "new_outlet_name_ar": "" if guess.outlet else guess.name,
+                "text": page.extracted_text,
+            }
+        )
+        if request.method == "POST" and "discard" in request.POST:
+            page.delete()
+            messages.info(request, gettext("The capture was discarded."))
+            return HttpResponseRedirect(reverse("admin:statements_source_capture"))
+        if request.method == "POST":
+            form = CaptureReviewForm(request.POST)
+            if form.is_valid():
+                data = form.cleaned_data
+                if (data["outlet"] is None and data["new_outlet_name_ar"].strip()) and not (
+                    request.user.has_perm("statements.add_outlet")
+                ):
+                    raise PermissionDenied
+                try:
+                    source = confirm(
+                        page,
+                        request.user,
+                        Confirmation(
+                            text=data["text"],
+                            headline=data["headline"],
+                            published_on=data["published_on"],
+                            byline=data["byline"],
+                            language=data["language"],
+                            outlet=data["outlet"],
+                            new_outlet_name_ar=data["new_outlet_name_ar"],
+                            new_outlet_name_en=data["new_outlet_name_en"],
+                            notes=from_textarea(data["notes"]),
+                        ),
+                    )
+                except CaptureRefused as refused:
+                    messages.error(request, str(refused))
+                else:
+                    count = source.suggestions.count()
+                    self.message_user(
+                        request,
+                        ngettext(
+                            "The source is captured as a draft; %(count)d passage is "
+                            "suggested for quoting.",
+                            "The source is captured as a draft; %(count)d passages are "
+                            "suggested for quoting.",
+                            count,
+                        )
+                        % {"count": count},
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:statements_source_suggestions", args=[source.pk])
+                    )
+        context = self._capture_context(
+            request,
+            gettext("Review the capture"),
+            page=page,
+            form=form,
+            guess=guess,
+            existing=existing,
+            size=filesizeformat(page.html_size),
+            left_out=[(item["text"], why_label(item["why"])) for item in page.left_out],
+            page_url=reverse("admin:statements_source_archived_page", args=[page.pk]),
+        )
+        return TemplateResponse(request, "admin/statements/capture_review.html", context)
+
+    def archived_page_view(self, request, page_id: int):
+        """The page as it was fetched, for a sandboxed frame only: no script runs, nothing is
+        loaded from elsewhere, and it has no access to the admin's origin."""
+        from django.http import HttpResponse
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        page = self._pending_page(request, page_id)
+        response = HttpResponse(page.html_bytes, content_type=f"text/html; charset={page.charset}")
+        response["Content-Security-Policy"] = (
+            "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+            "frame-ancestors 'self'; form-action 'none'; base-uri 'none'"
+        )
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Referrer-Policy"] = "no-referrer"
+        response["Cross-Origin-Resource-Policy"] = "same-origin"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def capture_job_view(self, request, job_id: int):
+        """A capture the task worker does: its progress, then its review (one address) or
+        the list of captures waiting for review (a spreadsheet)."""
+        from astana_cms.jobs.models import Job
+
+        job = Job.objects.filter(pk=job_id, handler="statements.capture_url.capture_job")
+        if not request.user.is_superuser:
+            job = job.filter(user=request.user)
+        job = job.first()
+        if job is None:
+            raise Http404
+        results = job.params.get("results", [])
+        pages = [r["page"] for r in results if "page" in r]
+        if job.status == Job.Status.DONE and len(job.params["urls"]) == 1 and pages:
+            return HttpResponseRedirect(
+                reverse("admin:statements_source_capture_review", args=[pages[0]])
+            )
+        context = self._capture_context(
+            request,
+            gettext("Capture in the background"),
+            job=job,
+            waiting=job.status in (Job.Status.WAITING, Job.Status.RUNNING),
+            results=results,
+        )
+        return TemplateResponse(request, "admin/statements/capture_job.html", context)
+
+    def suggestions_view(self, request, object_id: str):
+        """The passages suggested in a source: accept one (a draft excerpt at its offsets) or
+        dismiss it; both are remembered."""
+        from .models import Suggestion
+        from .suggestions import SuggestionRefused, accept, dismiss, restore, suggest
+
+        source = self.get_object(request, unquote(object_id))
+        if source is None:
+            raise Http404
+        if not self.has_view_permission(request, source):
+            raise PermissionDenied
+        url = reverse("admin:statements_source_suggestions", args=[source.pk])
+        may_decide = request.user.has_perm("statements.add_excerpt")
+        if request.method == "POST":
+            if not may_decide:
+                raise PermissionDenied
+            action = request.POST.get("action", "")
+            if action == "suggest":
+                found = suggest(source)
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(count)d new passage suggested.",
+                        "%(count)d new passages suggested.",
+                        len(found),
+                    )
+                    % {"count": len(found)},
+                )
+                return HttpResponseRedirect(url)
+            suggestion = Suggestion.objects.filter(
+                source=source, pk=request.POST.get("suggestion") or 0
+            ).first()
+            if suggestion is None or action not in ("accept", "dismiss", "restore"):
+                raise Http404
+            try:
+                if action == "accept":
+                    excerpt = accept(suggestion, request.user)
+                    change = reverse("admin:statements_excerpt_change", args=[excerpt.pk])
+                    self.message_user(
+                        request,
+                        format_html(
+                            '{} <a href="{}">{}</a>',
+                            gettext("A draft excerpt was made of the passage:"),
+                            change,
+                            excerpt,
+                        ),
+                        messages.SUCCESS,
+                    )
+                elif action == "dismiss":
+                    dismiss(suggestion, request.user)
+                else:
+                    restore(suggestion, request.user)
+            except SuggestionRefused as refused:
+                messages.error(request, str(refused))
+            return HttpResponseRedirect(f"{url}#suggestion-{suggestion.pk}")
+        capture = Capture.of(source.text)
+        excerpts = {(e.start, e.end): e for e in source.excerpts.all() if e.is_anchored}
+        rows = []
+        for suggestion in source.suggestions.select_related("speaker", "round", "decided_by"):
+            current = source.text[suggestion.start : suggestion.end] == suggestion.text
+            before, after = (
+                capture.context(suggestion.start, suggestion.end, limit=ADMIN_CONTEXT)
+                if current
+                else ("", "")
+            )
+            rows.append(
+                {
+                    "suggestion": suggestion,
+                    "before": before,
+                    "after": after,
+                    "current": current,
+                    "excerpt": excerpts.get((suggestion.start, suggestion.end)),
+                }
+            )
+        context = self._capture_context(
+            request,
+            gettext("Suggested passages"),
+            object=source,
+            change_url=reverse("admin:statements_source_change", args=[source.pk]),
+            rows=rows,
+            may_decide=may_decide and source.state != "withdrawn",
+            open_count=sum(1 for r in rows if r["suggestion"].status == Suggestion.Status.OPEN),
+        )
+        return TemplateResponse(request, "admin/statements/suggestions.html", context)
+
+
 @admin.register(Source)
-class SourceAdmin(SpreadsheetImportMixin, EditorialAdmin):
+class SourceAdmin(CaptureAdminMixin, SpreadsheetImportMixin, EditorialAdmin):
     import_kind = "sources"
+    change_list_template = "admin/statements/source/change_list.html"
+    change_form_template = "admin/statements/source/change_form.html"
     list_display = ("__str__", "outlet", "published_on", "language", "excerpt_count", "state")
     list_filter = ("state", "outlet", "language")
     list_select_related = ("outlet",)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -12,6 +14,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -552,3 +555,187 @@ class SearchEntry(models.Model):
         for start in range(0, len(ids), 1000):
             cls.sync(ids[start : start + 1000])
         return len(ids)
+
+
+# --- Capture from an address, and suggested passages (statements/capture_url.py, suggestions.py)
+
+
+class ArchivedPage(models.Model):
+    """A web page exactly as it was fetched for a capture: the evidence behind a source.
+
+    The HTML is kept as the server sent it (gzip-compressed, its SHA-256 taken before
+    compression), with when and from where it came, and what the extraction proposed from it
+    (trafilatura for the text, byline and site name, htmldate for the date). A page waits for
+    an editor's review with no source; confirming it creates the source as a draft. Nothing of
+    a page changes after it is fetched, but the source it became.
+    """
+
+    source = models.ForeignKey(
+        Source,
+        verbose_name=_("source"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="archived_pages",
+    )
+    requested_url = models.URLField(_("address asked for"), max_length=2000)
+    final_url = models.URLField(_("address after redirects"), max_length=2000)
+    fetched_at = models.DateTimeField(_("fetched at"))
+    fetched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("fetched by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"))
+    content_type = models.CharField(_("content type"), max_length=200, blank=True)
+    charset = models.CharField(_("character set"), max_length=40)
+    html_gzip = models.BinaryField(_("HTML as fetched (gzip)"))
+    html_size = models.PositiveIntegerField(_("size of the HTML in bytes"))
+    html_sha256 = models.CharField(_("SHA-256 of the HTML"), max_length=64)
+    extracted_text = models.TextField(_("extracted text"))
+    extracted_title = models.CharField(_("extracted headline"), max_length=500, blank=True)
+    extracted_date = models.DateField(_("extracted publication date"), null=True, blank=True)
+    extracted_byline = models.CharField(_("extracted byline"), max_length=300, blank=True)
+    extracted_site_name = models.CharField(_("extracted site name"), max_length=300, blank=True)
+    extracted_language = models.CharField(_("language of the page"), max_length=16, blank=True)
+    # What the extraction left out of the page, each with why: [{"text": …, "why": …}].
+    left_out = models.JSONField(_("left out by the extraction"), default=list, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    # Set when the page's review is confirmed; nothing else of a page ever changes.
+    CONFIRMATION_FIELDS = frozenset({"source", "confirmed_at"})
+
+    class Meta:
+        ordering = ["-fetched_at", "-pk"]
+        verbose_name = _("archived page")
+        verbose_name_plural = _("archived pages")
+        constraints = [
+            web_address_constraint("requested_url", "statements_archivedpage_requested_http"),
+            web_address_constraint("final_url", "statements_archivedpage_final_http"),
+            models.CheckConstraint(
+                condition=Exact(Length("html_sha256"), 64),
+                name="statements_archivedpage_sha256_length",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.extracted_title or self.final_url
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            changed = kwargs.get("update_fields")
+            if changed is None or set(changed) - self.CONFIRMATION_FIELDS:
+                raise ValueError("An archived page is kept as it was fetched.")
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def keep(cls, body: bytes, **fields) -> ArchivedPage:
+        """A new page from the bytes as fetched."""
+        return cls.objects.create(
+            html_gzip=gzip.compress(body, mtime=0),
+            html_size=len(body),
+            html_sha256=hashlib.sha256(body).hexdigest(),
+            **fields,
+        )
+
+    @property
+    def html_bytes(self) -> bytes:
+        """The page exactly as fetched; refused if it no longer matches its SHA-256."""
+        body = gzip.decompress(bytes(self.html_gzip))
+        if hashlib.sha256(body).hexdigest() != self.html_sha256:
+            raise ValueError(f"archived page {self.pk} no longer matches its SHA-256")
+        return body
+
+    @property
+    def extracted_sha256(self) -> str:
+        return sha256_of(self.extracted_text)
+
+    @property
+    def text_edited(self) -> bool:
+        """Whether the editor changed the extracted text before confirming it."""
+        return self.source is not None and self.source.text_sha256 != self.extracted_sha256
+
+
+class Suggestion(models.Model):
+    """A passage of a source proposed as an excerpt, and what the editor made of it.
+
+    Found by statements/suggestions.py at its exact offsets in the capture. Accepting one
+    creates a draft excerpt of those words; dismissing it keeps it dismissed, however often
+    suggestions are looked for again.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("suggested")
+        ACCEPTED = "accepted", _("accepted")
+        DISMISSED = "dismissed", _("dismissed")
+
+    source = models.ForeignKey(
+        Source, verbose_name=_("source"), on_delete=models.CASCADE, related_name="suggestions"
+    )
+    start = models.PositiveIntegerField(_("start offset"))
+    end = models.PositiveIntegerField(_("end offset"))
+    text = models.TextField(_("passage"))
+    speaker = models.ForeignKey(
+        Actor,
+        verbose_name=_("speaker"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    speaker_name = models.CharField(_("speaker as named"), max_length=300, blank=True)
+    round = models.ForeignKey(
+        Round,
+        verbose_name=_("round"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Excerpt.Kind.choices, default=Excerpt.Kind.DIRECT_QUOTE
+    )
+    trigger = models.CharField(_("found by"), max_length=40, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    excerpt = models.ForeignKey(
+        Excerpt,
+        verbose_name=_("excerpt"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("suggested at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["source", "start", "pk"]
+        verbose_name = _("suggested passage")
+        verbose_name_plural = _("suggested passages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "start", "end"], name="statements_suggestion_unique_span"
+            ),
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="statements_suggestion_span"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "accepted", "dismissed"]),
+                name="statements_suggestion_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return Truncator(self.text).chars(80)
