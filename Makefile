@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test serve worker lint messages clean
+.PHONY: install demo test screenshots serve worker lint messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Astana CMS needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
@@ -28,6 +28,11 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The browser tests (tests/e2e/, Chromium from `apt-get install chromium`), writing their
+# screenshots to docs/screenshots/e2e/ for the README's tour; `make test` keeps them elsewhere.
+screenshots: install
+	E2E_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
 
 # Production mode under gunicorn, static files by WhiteNoise. Needs DJANGO_SECRET_KEY and
 # DJANGO_ALLOWED_HOSTS (and DATABASE_URL for PostgreSQL); see README, "Running in production".
