@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "astana_cms.routers.ReplicaForPublicPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # The admin in Arabic unless the person chose English (after LocaleMiddleware, to override it).
+    "astana_cms.middleware.NewsroomLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -42,9 +42,11 @@ def demo(db, development_mode, demo_rows):
 
 
 @pytest.fixture
-def english(client):
-    """Assert on English messages: the code's own language, in code and in requests."""
+def english(client, settings):
+    """Assert on English messages: the code's own language, in code and in requests (the
+    admin, Arabic first, as a member of staff who chose English with its switch)."""
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         yield
 

@@ -122,6 +122,7 @@ class TestAdminImport:
     def editor_client(self, client, venues):
         client.force_login(UserFactory(username="desk", role="Editor"))
         client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the admin's switch, chosen
         return client
 
     def upload(self, client, path: Path):

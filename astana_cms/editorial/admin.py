@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.utils import lookup_spawns_duplicates, unquote
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import models
@@ -103,8 +103,10 @@ class FoldedSearchMixin:
                     every_word &= anywhere
                 alternatives |= every_word
             condition &= alternatives
-        duplicates = any(lookup_spawns_duplicates(self.opts, name) for name in fields)
-        return queryset.annotate(**folded).filter(condition), duplicates
+        # Matched in a subquery: folded columns across a many-valued relation (aliases) would
+        # otherwise repeat a row once per alias, and DISTINCT cannot merge rows that differ.
+        matching = self.model._default_manager.annotate(**folded).filter(condition)
+        return queryset.filter(pk__in=matching.values("pk")), False
 
 
 class WaitingFilter(admin.SimpleListFilter):
