@@ -201,7 +201,8 @@ def open_page(browser, live_server, problems):
     yield open_page
     for context in contexts:
         for page in context.pages:
-            page.evaluate("0")  # let the last console messages arrive
+            if not page.is_closed():
+                page.evaluate("0")  # let the last console messages arrive
         context.close()
     problems.check()
 

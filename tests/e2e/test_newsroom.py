@@ -91,7 +91,7 @@ def test_an_editor_imports_a_spreadsheet_and_a_bad_file_changes_nothing(open_pag
     expect(page.locator(".import-summary").first).to_contain_text("2 new")
     expect(page.locator(".import-rows tr.outcome-new")).to_have_count(2)
     assert Excerpt.objects.count() == before  # a preview writes nothing
-    shot(page, "newsroom-1-import-preview")
+    shot(page, "newsroom-01-import-preview")
 
     page.get_by_role("button", name="Confirm the import").click()
     expect(page).to_have_url(re.compile(r"/admin/statements/excerpt/$"))
@@ -101,7 +101,7 @@ def test_an_editor_imports_a_spreadsheet_and_a_bad_file_changes_nothing(open_pag
     assert {(e.state, e.created_by.username) for e in imported} == {(State.DRAFT, "editor")}
     # The quote typed with other marks is stored as the source writes it.
     assert not Excerpt.objects.filter(text=TYPED_QUOTE).exists()
-    shot(page, "newsroom-2-import-written")
+    shot(page, "newsroom-02-import-written")
 
     # A second file: one good row, one whose quote is not in its source. Nothing is written.
     page.get_by_role("link", name="Import from a spreadsheet").click()
@@ -119,7 +119,7 @@ def test_an_editor_imports_a_spreadsheet_and_a_bad_file_changes_nothing(open_pag
     expect(errors).to_contain_text("row 3, column “text”: The quote is not in its source")
     expect(page.get_by_role("button", name="Confirm the import")).to_have_count(0)
     assert database_snapshot() == snapshot
-    shot(page, "newsroom-3-import-refused")
+    shot(page, "newsroom-03-import-refused")
 
 
 # The sources' autocomplete pages an unordered list (reported; see test_the_sources_autocomplete
@@ -164,7 +164,7 @@ def test_four_eyes_walk_from_editor_to_verifier_to_publisher(open_page, live_dem
     expect(verifier).to_have_url(re.compile(re.escape(change_url(excerpt))))
     expect(verifier.locator(".provenance mark")).to_have_text(RESOLVE)
     expect(verifier.locator("a.workflow-publish")).to_have_count(0)  # not a verifier's to do
-    shot(verifier, "newsroom-4-verifier-sees-the-quote-in-its-source")
+    shot(verifier, "newsroom-04-verifier-sees-the-quote-in-its-source")
     verifier.locator(".workflow-verify").click()
     verifier.fill("#id_note", "Checked against the Enab Baladi capture.")
     verifier.locator(".workflow-confirm input[type=submit]").click()
@@ -175,7 +175,7 @@ def test_four_eyes_walk_from_editor_to_verifier_to_publisher(open_page, live_dem
     publisher = open_page()
     login(publisher, "publisher", then=change_url(excerpt))
     publisher.locator(".workflow-publish").click()
-    shot(publisher, "newsroom-5-publisher-confirms")
+    shot(publisher, "newsroom-05-publisher-confirms")
     publisher.locator(".workflow-confirm input[type=submit]").click()
     expect(message(publisher, "success")).to_be_visible()
     excerpt.refresh_from_db()
@@ -188,7 +188,7 @@ def test_four_eyes_walk_from_editor_to_verifier_to_publisher(open_page, live_dem
     expect(reader.locator(".excerpt-page blockquote")).to_have_text(RESOLVE)
     expect(reader.locator(".translation")).to_contain_text("against terrorism")
     no_sideways_scroll(reader)
-    shot(reader, "newsroom-6-reader-reads-it")
+    shot(reader, "newsroom-06-reader-reads-it")
 
 
 def choose(page, field: str, typed: str, option: str) -> None:
@@ -232,7 +232,7 @@ def test_a_correction_and_a_withdrawal_as_readers_see_them(open_page, live_demo,
     login(verifier, "verifier", then=change_url(corrected))
     pending = verifier.locator(".pending-correction")
     expect(pending).to_contain_text(new_label_en)
-    shot(verifier, "newsroom-7-verifier-checks-a-correction")
+    shot(verifier, "newsroom-07-verifier-checks-a-correction")
     pending.locator(".correction-verify").click()
     verifier.locator(".workflow-confirm input[type=submit]").click()
     expect(message(verifier, "success")).to_be_visible()
@@ -250,7 +250,7 @@ def test_a_correction_and_a_withdrawal_as_readers_see_them(open_page, live_demo,
     expect(reader.locator(".excerpt-page figcaption")).to_contain_text(new_label)
     expect(reader.locator(".corrections")).to_contain_text(note)
     no_sideways_scroll(reader)
-    shot(reader, "newsroom-8-reader-sees-the-correction")
+    shot(reader, "newsroom-08-reader-sees-the-correction")
 
     # A withdrawal: the publisher gives a public note; the reader gets it, and a 410.
     publisher.goto(change_url(withdrawn))
@@ -268,7 +268,7 @@ def test_a_correction_and_a_withdrawal_as_readers_see_them(open_page, live_demo,
     expect(reader.locator(".withdrawn .note")).to_have_text(reason)
     assert withdrawn.text not in reader.content()
     no_sideways_scroll(reader)
-    shot(reader, "newsroom-9-reader-meets-a-withdrawal")
+    shot(reader, "newsroom-09-reader-meets-a-withdrawal")
     reader.goto("/ar/")
     expect(reader.locator(f'a[href="/ar/excerpts/{withdrawn.pk}/"]')).to_have_count(0)
 
