@@ -692,6 +692,9 @@ class SourceAdmin(CaptureAdminMixin, SpreadsheetImportMixin, EditorialAdmin):
     list_select_related = ("outlet",)
     search_fields = ("headline", "url", "byline", "outlet__name_ar", "outlet__name_en")
     date_hierarchy = "published_on"
+    # The excerpt count annotation drops Meta.ordering: without this, the source autocomplete
+    # pages an unordered list (sources repeated or missed past its first page).
+    ordering = ("-published_on", "pk")
     autocomplete_fields = ("outlet",)
     readonly_fields = (*READONLY_EDITORIAL_FIELDS, "text_sha256", "highlighted_capture")
     inlines = [ExcerptInline]

@@ -47,6 +47,13 @@ def english(client, settings):
     admin, Arabic first, as a member of staff who chose English with its switch)."""
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    logout = client.logout
+
+    def logout_keeping_the_language() -> None:
+        logout()  # the test client's logout forgets every cookie, a browser's does not
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    client.logout = logout_keeping_the_language
     with translation.override("en"):
         yield
 

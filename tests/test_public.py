@@ -1,11 +1,14 @@
 """The public home page: Arabic first, right-to-left, and only published entries."""
 
+import json
+
 import pytest
 from django.urls import reverse
 
 from astana_cms.editorial.models import State
 from statements.models import Excerpt
 from tests.factories import ExcerptFactory, RoundFactory, SourceFactory, force_state
+from tests.helpers import body
 
 pytestmark = pytest.mark.django_db
 
@@ -209,7 +212,7 @@ class TestFeedsForReaders:
 def test_the_json_download_carries_the_words_not_spreadsheet_escaping(client):
     excerpt = ExcerptFactory(state=State.PUBLISHED)
     Excerpt.objects.filter(pk=excerpt.pk).update(translation_en="=1+1 is how it was said")
-    data = client.get("/en/data/excerpts.json").json()
+    data = json.loads(body(client.get("/en/data/excerpts.json")))
     assert [row["translation_en"] for row in data] == ["=1+1 is how it was said"]
-    csv = client.get("/en/data/excerpts.csv").content.decode("utf-8")
+    csv = body(client.get("/en/data/excerpts.csv")).decode("utf-8")
     assert "'=1+1 is how it was said" in csv

@@ -185,7 +185,12 @@ class EditorialAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj=None):
         fieldsets = [(name, dict(options)) for name, options in super().get_fieldsets(request, obj)]
-        if obj is not None and obj.state == State.PUBLISHED:
+        # Only someone who may propose a correction writes its note (a read-only view has none).
+        if (
+            obj is not None
+            and obj.state == State.PUBLISHED
+            and self.has_change_permission(request, obj)
+        ):
             fieldsets = self._with_correction_note(fieldsets)
         return [*fieldsets, (_("Save"), {"fields": ["expected_version"]})]
 

@@ -122,9 +122,6 @@ def test_an_editor_imports_a_spreadsheet_and_a_bad_file_changes_nothing(open_pag
     shot(page, "newsroom-03-import-refused")
 
 
-# The sources' autocomplete pages an unordered list (reported; see test_the_sources_autocomplete
-# _is_ordered below): in production a logged warning, here an error unless let through.
-@pytest.mark.filterwarnings("ignore::django.core.paginator.UnorderedObjectListWarning")
 def test_four_eyes_walk_from_editor_to_verifier_to_publisher(open_page, live_demo, shot):
     """An editor writes an excerpt; a verifier, who sees the quote highlighted in its source,
     checks it; a publisher releases it; a reader reads it."""
@@ -298,14 +295,9 @@ def test_a_stale_form_is_refused(open_page, live_demo, shot):
     assert excerpt.notes == "تعديل زميل: راجعت التاريخ"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app fault: SourceAdmin.get_queryset's Count annotation drops Source.Meta.ordering, "
-    "so the excerpt form's source autocomplete pages an unordered list "
-    "(UnorderedObjectListWarning); SourceAdmin needs an `ordering`",
-)
-def test_the_sources_autocomplete_is_ordered(open_page, live_demo, problems):
-    problems.allow(r"status of 500")  # what the warning becomes under the test settings
+def test_the_sources_autocomplete_is_ordered(open_page, live_demo):
+    """SourceAdmin's excerpt count drops Meta.ordering; its own `ordering` keeps the
+    autocomplete's pages stable (an unordered one is an error under the test settings)."""
     page = open_page()
     login(page, "editor", then="/admin/statements/excerpt/add/")
     page.locator("#id_source + .select2").click()
