@@ -13,7 +13,7 @@ from django.utils import translation
 from astana_cms.editorial.models import AuditRecord, State
 from rounds.models import Actor, Participation, Round, Venue
 from statements.models import Excerpt, Outlet, Source, Topic
-from tests.factories import ExcerptFactory, UserFactory
+from tests.factories import ExcerptFactory, SourceFactory, UserFactory
 from tests.helpers import database_snapshot, import_file
 
 pytestmark = [
@@ -257,11 +257,11 @@ class TestSources:
         assert import_file("sources", data, "sources.csv").counts == {"unchanged": 2}
 
     def test_a_new_text_for_a_draft_source_is_a_conflict_not_a_silent_recapture(self, demo):
-        source = Source.objects.filter(state=State.DRAFT).order_by("pk").first()
-        Source.objects.filter(pk=source.pk).update(
+        # A draft source with an anchored excerpt (the demo's sources are all published).
+        source = SourceFactory(
             outlet=Outlet.objects.get(), headline="عنوان", published_on="2019-01-01"
         )
-        excerpt = source.excerpts.order_by("pk").first()
+        excerpt = ExcerptFactory(source=source)
         new_text = "سطر جديد في أول النص.\n" + source.text
         data = sheet(
             ["outlet", "headline", "published_on", "text"],

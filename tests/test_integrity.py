@@ -21,7 +21,7 @@ from astana_cms.imports import engine as importing
 from rounds.models import Actor, Participation, Round
 from statements.models import Excerpt, SearchEntry, Source
 from statements.provenance import Capture
-from tests.factories import UserFactory, walk
+from tests.factories import RoundFactory, SourceFactory, UserFactory, walk
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("development_mode", "english")]
 
@@ -138,7 +138,7 @@ def test_1_a_publisher_alone_cannot_put_new_words_in_public(
 
 def test_1_a_correction_that_stops_being_true_is_not_published(logins):
     excerpt = public_excerpt()
-    round_ = Round.objects.exclude(pk=excerpt.round_id).filter(state=State.DRAFT).first()
+    round_ = RoundFactory()  # a meeting not yet public (the demo's are all published)
     revision = workflow.propose_correction(
         excerpt, logins["editor"], {"round": round_.pk}, "x", expected_version=excerpt.version
     )
@@ -217,7 +217,9 @@ def test_4_an_editor_changing_a_published_rounds_participants_proposes_a_correct
 
 
 def test_4_an_inline_edit_voids_a_verified_rounds_verification(client, logins):
-    meeting = Round.objects.filter(state=State.DRAFT).first()
+    meeting = RoundFactory()  # a draft meeting with participants (the demo's are published)
+    for actor in Actor.objects.filter(slug__in=["iran", "russia", "turkey"]):
+        Participation.objects.create(round=meeting, actor=actor, role="guarantor")
     walk(meeting, State.VERIFIED)
     editor = as_user(client, logins["editor"])
     data = round_inline_data(editor, meeting)
@@ -331,7 +333,7 @@ def test_6_save_edit_refuses_a_copy_read_before_someone_elses_transition(logins)
 
 
 def test_6_an_editor_with_a_stale_copy_cannot_change_a_published_source(logins):
-    source = Source.objects.filter(state=State.DRAFT).first()
+    source = SourceFactory()  # a draft (the demo's sources are all published)
     source.outlet_id = Source.objects.get(outlet__slug="enab-baladi").outlet_id
     source.published_on = "2023-06-21"
     workflow.save_edit(source, logins["editor"])
@@ -510,7 +512,12 @@ def test_hundreds_of_operations_by_three_roles_keep_the_promise(
             users["editor"].post(add, crlf({**data, "text": shown}))
 
     def edit(role):
-        pool = Excerpt.objects.published() if rng.random() < 0.6 else Excerpt.objects.all()
+        # Published entries take corrections, the others edits: the demo has both.
+        pool = (
+            Excerpt.objects.published()
+            if rng.random() < 0.6
+            else Excerpt.objects.exclude(state=State.PUBLISHED)
+        )
         excerpt = pick(pool) or pick(Excerpt.objects.all())
         c = users[role]
         if c.get(change_url(excerpt)).status_code != 200:

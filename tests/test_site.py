@@ -184,7 +184,7 @@ class TestNothingUnpublishedLeaks:
             assert client.get(url).status_code == 404, url
 
     def test_counts_count_published_excerpts_only(self, client, hidden):
-        round_ = Round.objects.published().get()
+        round_ = Round.objects.get(slug="round-20")
         published = Excerpt.objects.published().filter(round=round_).count()
         hidden_too = Excerpt.objects.filter(round=round_).count()
         assert hidden_too > published
@@ -289,10 +289,8 @@ class TestPages:
             assert html.count(f'href="/en/excerpts/{excerpt.pk}/"') == 1, excerpt.pk
 
     def test_round_page_shows_the_venue_as_named_then(self, client, demo):
-        root = UserFactory(is_superuser=True)
         round_13 = Round.objects.get(number=13)
-        workflow.verify(round_13, root)
-        workflow.publish(round_13, root)
+        assert round_13.state == State.PUBLISHED  # the demo publishes every meeting
         assert "Nur-Sultan" in client.get("/en/rounds/round-13/").content.decode()
         assert "نور سلطان" in client.get("/ar/rounds/round-13/").content.decode()
 
@@ -304,7 +302,7 @@ class TestPages:
         assert "Kanat Tumysh" in english and "كانات توميش" in arabic
 
     def test_source_page_lists_its_excerpts_but_not_the_article(self, client, demo):
-        source = Source.objects.published().get()
+        source = Source.objects.published().get(outlet__slug="enab-baladi")
         response = client.get(reverse("public:source", args=[source.pk]))
         html = response.content.decode()
         excerpts = list(response.context["excerpts"])
@@ -369,8 +367,8 @@ class TestPages:
 @pytest.fixture
 def corpus(demo):
     """Published excerpts for the search tests, on the Enab Baladi source and round 20."""
-    source = Source.objects.published().get()
-    round_ = Round.objects.published().get()
+    source = Source.objects.published().get(outlet__slug="enab-baladi")
+    round_ = Round.objects.published().get(slug="round-20")
     return source, round_
 
 
@@ -392,6 +390,10 @@ def search_response(client, path=None, **params):
     response = client.get(path or reverse("public:search"), params)
     assert response.status_code == 200
     return response
+
+
+def texts(excerpts) -> list[str]:
+    return sorted(excerpts.values_list("text", flat=True))
 
 
 def found(client, **params) -> list[str]:
@@ -431,7 +433,9 @@ class TestSearch:
 
     def test_speaker_names_are_searched(self, client, corpus):
         hits = found(client, q="Kanat Tumysh")
-        assert hits == [Excerpt.objects.published().get(speaker__slug="kanat-tumysh").text]
+        assert sorted(hits) == texts(
+            Excerpt.objects.published().filter(speaker__slug="kanat-tumysh")
+        )
 
     def test_stemmed_matches_rank_below_exact_ones(self, client, corpus):
         source, round_ = corpus
@@ -466,20 +470,31 @@ class TestSearch:
     def test_filters(self, client, corpus):
         published = Excerpt.objects.published()
         assert len(found(client, round="round-20")) == published.filter(round__number=20).count()
-        assert found(client, speaker="kanat-tumysh") == [
-            published.get(speaker__slug="kanat-tumysh").text
-        ]
-        assert len(found(client, topic="israeli-strikes")) == 1
-        assert len(found(client, outlet="enab-baladi")) == published.count()
+        assert sorted(found(client, speaker="kanat-tumysh")) == texts(
+            published.filter(speaker__slug="kanat-tumysh")
+        )
+        assert sorted(found(client, topic="israeli-strikes")) == texts(
+            published.filter(topics__slug="israeli-strikes")
+        )
+        enab_baladi = published.filter(source__outlet__slug="enab-baladi")
+        assert len(found(client, outlet="enab-baladi")) == enab_baladi.count() < published.count()
         assert len(found(client, kind="paraphrase")) == published.filter(kind="paraphrase").count()
-        assert found(client, date_from="2024-01-01") == []
-        assert len(found(client, date_from="2023-01-01", date_to="2023-12-31")) == 3
-        assert found(client, q="أستانة", kind="paraphrase") == []
+        assert sorted(found(client, date_from="2024-01-01")) == texts(
+            published.filter(round__start_date__gte="2024-01-01")
+        )
+        in_2023 = published.filter(round__start_date__year=2023)
+        assert len(found(client, date_from="2023-01-01", date_to="2023-12-31")) == in_2023.count()
+        assert found(client, q="أستانة")
+        assert found(client, q="أستانة", kind="joint_statement") == []
 
     def test_unpublished_rounds_are_not_offered_as_filters(self, client, corpus):
+        draft = RoundFactory()  # the demo publishes every meeting: a draft of our own
         response = client.get(reverse("public:search"))
         choices = [value for value, _ in response.context["filters"].form.fields["round"].choices]
-        assert [str(c) for c in choices if c] == ["round-20"]
+        offered = [str(c) for c in choices if c]
+        assert draft.slug not in offered
+        published = Round.objects.published().order_by("start_date")
+        assert offered == list(published.values_list("slug", flat=True))
 
     def test_results_are_paginated_and_a_large_count_is_capped(self, client, corpus, monkeypatch):
         from public import views

@@ -1,7 +1,9 @@
 """Load the demo data and create the demo users: `manage.py load_demo`.
 
-Everything is created as a draft and then walked to the state the demo file gives it through
-the workflow, by the demo verifier and publisher, so the demo's audit trail is real.
+Everything is created as a draft by the demo editor and then walked to the state the demo file
+gives it through the workflow, by the demo verifier and publisher (a withdrawal with its public
+note, a correction proposed by the editor and checked by the verifier), so the demo's audit
+trail is real and the four-eyes rule holds all along.
 
 Running it again is harmless: what exists already (matched by its natural key) is left as it is,
 so a demo in which people have moved entries through the workflow keeps their work. Only the
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -21,13 +24,25 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from astana_cms.editorial import roles, workflow
-from astana_cms.editorial.models import State
+from astana_cms.editorial.models import EditorialEntry, State
 from astana_cms.imports.engine import import_file
 from rounds.models import Actor, ActorAlias, Participation, Round, Venue, VenueAlias
 from statements.models import Excerpt, Outlet, Source, Topic, sha256_of
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 DEMO_USERS = {"editor": roles.EDITOR, "verifier": roles.VERIFIER, "publisher": roles.PUBLISHER}
+CHECKED = "Demo data: checked against the seed article."
+
+
+@dataclass
+class Target:
+    """A new entry and where the demo walks it: its state, the public note of a withdrawal,
+    and a correction to publish once it is public."""
+
+    entry: EditorialEntry
+    state: str
+    withdrawal_note: str = ""
+    correction: dict = field(default_factory=dict)
 
 
 class Command(BaseCommand):
@@ -97,7 +112,7 @@ class DemoLoader:
         self.data = data
         self.folder = folder
         self.created: dict[str, int] = {}
-        self.targets: list[tuple[object, str]] = []  # new entries and the state to walk them to
+        self.targets: list[Target] = []  # new entries only: what exists is left as it is
 
     def _count(self, name: str, was_created: bool) -> None:
         self.created[name] = self.created.get(name, 0) + int(was_created)
@@ -145,7 +160,8 @@ class DemoLoader:
 
     def load_rounds(self) -> None:
         """The rounds spreadsheet through the import engine, as a newsroom imports it (drafts,
-        recorded as imported by the demo editor); then who took part in the new meetings."""
+        recorded as imported by the demo editor); then who took part in the new meetings, and
+        the summaries the seed articles support, written by the editor before verification."""
         spec = self.data["rounds"]
         before = set(Round.objects.values_list("slug", flat=True))
         report = import_file(
@@ -158,9 +174,10 @@ class DemoLoader:
         new = Round.objects.exclude(slug__in=before).order_by("start_date")
         self._count("meetings", False)
         guarantors = list(Actor.objects.filter(slug__in=spec["guarantors"]))
+        summaries = spec.get("summaries", {})
         for round_ in new:
             self._count("meetings", True)
-            self.targets.append((round_, spec["states"].get(round_.slug, State.DRAFT)))
+            self.targets.append(Target(round_, spec.get("state", State.DRAFT)))
             roles = {actor.slug: "guarantor" for actor in guarantors}
             roles.update({p["actor"]: p["role"] for p in spec["participants"].get(round_.slug, [])})
             actors = Actor.objects.in_bulk(list(roles), field_name="slug")
@@ -168,6 +185,14 @@ class DemoLoader:
                 Participation(round=round_, actor=actors[slug], role=role)
                 for slug, role in roles.items()
             )
+            if round_.slug in summaries:
+                self.write_summary(round_, summaries[round_.slug])
+
+    def write_summary(self, round_: Round, summary: dict) -> None:
+        """The editor's edit of an imported draft: recorded, so that someone else verifies it."""
+        for name in ("summary_ar", "summary_en", "outcomes_ar", "outcomes_en"):
+            setattr(round_, name, summary.get(name, ""))
+        workflow.save_edit(round_, self.author)
 
     def load_sources(self) -> None:
         for item in map(dict, self.data["sources"]):
@@ -182,7 +207,7 @@ class DemoLoader:
             )
             workflow.create(source, self.author)
             self._count("sources", True)
-            self.targets.append((source, target))
+            self.targets.append(Target(source, target))
 
     def load_excerpts(self) -> None:
         for item in map(dict, self.data["excerpts"]):
@@ -191,7 +216,9 @@ class DemoLoader:
             topics = item.pop("topics", [])
             item["speaker"] = Actor.objects.get(slug=item["speaker"])
             item["round"] = Round.objects.get(slug=item["round"])
-            target = item.pop("state", State.DRAFT)
+            state = item.pop("state", State.DRAFT)
+            withdrawal_note = item.pop("withdrawal_note", "")
+            correction = item.pop("correction", {})
             start, end = item.pop("start"), item.pop("end")
             created = not Excerpt.objects.filter(source=source, start=start, end=end).exists()
             self._count("excerpts", created)
@@ -204,12 +231,46 @@ class DemoLoader:
                         f"{excerpt.start}–{excerpt.end}, not {start}–{end}."
                     )
                 excerpt.topics.set(Topic.objects.filter(slug__in=topics))
-                self.targets.append((excerpt, target))
+                self.targets.append(Target(excerpt, state, withdrawal_note, correction))
 
     def walk_to_target_states(self, verifier, publisher) -> None:
-        """Rounds and sources first: an excerpt is published only after them."""
-        for entry, target in self.targets:
-            if target in (State.VERIFIED, State.PUBLISHED):
-                workflow.verify(entry, verifier, "Demo data: checked against the seed article.")
-            if target == State.PUBLISHED:
-                workflow.publish(entry, publisher)
+        """Rounds and sources first: an excerpt is published only after them. A refusal (an
+        entry the rules do not let through) stops the load: the demo file is wrong."""
+        for target in self.targets:
+            try:
+                self.walk(target, verifier, publisher)
+            except workflow.TransitionRefused as refused:
+                raise CommandError(
+                    f"The demo {target.entry._meta.verbose_name} “{target.entry}” cannot be "
+                    f"{target.state}: {refused.message}"
+                ) from refused
+
+    def walk(self, target: Target, verifier, publisher) -> None:
+        entry, state = target.entry, target.state
+        if state not in (State.DRAFT, State.VERIFIED, State.PUBLISHED, State.WITHDRAWN):
+            raise CommandError(f"Unknown demo state {state!r} for “{entry}”.")
+        if state == State.DRAFT:
+            return
+        workflow.verify(entry, verifier, CHECKED)
+        if state == State.VERIFIED:
+            return
+        workflow.publish(entry, publisher)
+        if target.correction:
+            self.correct(entry, target.correction, verifier, publisher)
+        if state == State.WITHDRAWN:
+            workflow.withdraw(entry, publisher, target.withdrawal_note)
+
+    def correct(self, entry: EditorialEntry, correction: dict, verifier, publisher) -> None:
+        """A correction of a published entry as the newsroom makes one: the editor proposes
+        it, the verifier checks it, the publisher publishes it with its public note."""
+        revision = workflow.propose_correction(
+            entry,
+            self.author,
+            correction["values"],
+            correction.get("proposed_because", ""),
+            expected_version=entry.version,
+        )
+        if revision is None:
+            raise CommandError(f"The demo correction of “{entry}” changes nothing.")
+        workflow.verify_correction(revision, verifier, CHECKED)
+        workflow.publish_correction(revision, publisher, correction["note"])
