@@ -12,9 +12,12 @@ class PublicConfig(AppConfig):
 
     def ready(self) -> None:
         from rounds.models import Actor, ActorAlias, Participation, Venue, VenueAlias
+        from statements import archive
         from statements.models import Excerpt, Outlet, Topic
 
         from . import receivers
+
+        archive.register("public.report")  # readers' reports are kept in every backup
 
         # The registries that public pages show (names, aliases, participants) are not
         # reviewed entries: a change to them clears the public pages' cache directly.

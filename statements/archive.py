@@ -35,6 +35,8 @@ ARCHIVED_MODELS = [
     "statements.topic",
     "statements.source",
     "statements.excerpt",
+    "statements.archivedpage",
+    "statements.suggestion",
     "editorial.revision",
     "editorial.auditrecord",
     "rounds.historicalround",
@@ -57,6 +59,12 @@ class ExactEncoder(DjangoJSONEncoder):
         if isinstance(o, datetime.datetime | datetime.time):
             return o.isoformat()
         return super().default(o)
+
+
+def register(label: str) -> None:
+    """An app above this one adds its models to the backup (after the rows they point to)."""
+    if label not in ARCHIVED_MODELS:
+        ARCHIVED_MODELS.insert(ARCHIVED_MODELS.index("editorial.revision"), label)
 
 
 def archived_models():
