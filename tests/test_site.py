@@ -279,7 +279,7 @@ class TestPages:
         for slug, count in counts.items():
             assert count == published.filter(topics__slug=slug).count(), slug
         assert "future-of-the-format" in counts
-        speakers = [speaker.slug for speaker, _ in response.context["by_speaker"]]
+        speakers = [speaker.slug for speaker, _excerpts, _n in response.context["by_speaker"]]
         assert speakers == sorted(speakers, key=lambda s: Actor.objects.get(slug=s).name_en)
         assert response.context["sources"]
         # Every published excerpt of the meeting is listed once, and only once.
@@ -311,7 +311,7 @@ class TestPages:
 
     def test_topic_page_goes_round_after_round(self, client, demo):
         response = client.get("/en/topics/future-of-the-format/")
-        rounds = [round_ for round_, _ in response.context["by_round"]]
+        rounds = [round_ for round_, _excerpts, _count in response.context["by_round"]]
         assert rounds == sorted(rounds, key=lambda r: r.start_date)
 
     def test_excerpt_page_has_json_ld_and_open_graph(self, client, demo):
