@@ -111,7 +111,9 @@ def test_1_a_publisher_alone_cannot_put_new_words_in_public(
 
     # The verifier's dashboard names it.
     dashboard = as_user(client, logins["verifier"]).get(reverse("admin:index")).content.decode()
-    assert "Corrections of published Excerpts awaiting my verification: 1" in dashboard
+    assert 'Excerpts: corrections awaiting my verification <span class="count">(1)</span>' in (
+        dashboard
+    )
     # A person who proposed it may not verify it, even holding both roles.
     both = UserFactory(username="both", role="Verifier")
     both.groups.add(*logins["publisher"].groups.all())
@@ -403,7 +405,7 @@ def test_7_no_author_since_the_last_verification_may_verify(client, logins):
     response = as_user(client, verifier).post(
         action_url(excerpt, "transition", "verify"), follow=True
     )
-    assert any("You wrote part of this entry" in m for m in messages_of(response))
+    assert any("You wrote part of this version" in m for m in messages_of(response))
     excerpt.refresh_from_db()
     assert excerpt.state == State.DRAFT
     workflow.verify(excerpt, UserFactory(role="Verifier"))
@@ -657,6 +659,6 @@ def test_the_admin_shows_a_refused_step_with_its_reason_not_a_link(client, login
     assert not offer.allowed and "You wrote part" in offer.refused
     page = as_user(client, writer).get(change_url(excerpt)).content.decode()
     assert action_url(excerpt, "transition", "verify") not in page
-    assert "workflow-refused" in page and "You wrote part of this entry" in page
+    assert "workflow-refused" in page and "You wrote part of this version" in page
     page = as_user(client, logins["verifier"]).get(change_url(excerpt)).content.decode()
     assert action_url(excerpt, "transition", "verify") in page
