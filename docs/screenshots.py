@@ -27,8 +27,9 @@ PAGES = {
     "search": "/{lang}/search/?q=%D8%A3%D8%B3%D8%AA%D8%A7%D9%86%D8%A9",
     "methodology": "/{lang}/methodology/",
     "data": "/{lang}/data/",
+    "report": "/{lang}/excerpts/1/report/",
 }
-SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
+SIZES = {"desktop": (1280, 900), "phone": (360, 740)}
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -49,6 +50,9 @@ def main() -> None:
                     response = page.goto(args.base + path.format(lang=lang))
                     if response is None or response.status != 200:
                         raise SystemExit(f"{path}: HTTP {response and response.status}")
+                    wide = page.evaluate("document.documentElement.scrollWidth > innerWidth")
+                    if wide:
+                        raise SystemExit(f"{path} scrolls sideways at {width} px")
                     target = args.out / f"{name}-{lang}-{size}.png"
                     page.screenshot(path=str(target), full_page=True)
                     print(target)
