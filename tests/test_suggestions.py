@@ -285,6 +285,7 @@ def test_an_editor_accepts_and_dismisses_on_the_suggestions_page(editor):
     source = seed_sources()["000_6b73772203161856.txt"]
     suggest(source)
     browser = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    browser.cookies["django_language"] = "en"  # the admin's switch, set to English
     browser.force_login(editor)
     url = reverse("admin:statements_source_suggestions", args=[source.pk])
     page = browser.get(url)
@@ -337,6 +338,7 @@ def test_from_an_address_to_a_verified_excerpt(site, editor, verifier):  # noqa:
     """The newsroom's way: capture → review (a browser's CRLF) → suggestions → an excerpt
     accepted in one click → verified by someone else."""
     browser = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    browser.cookies["django_language"] = "en"  # the admin's switch, set to English
     browser.force_login(editor)
     capture = reverse("admin:statements_source_capture")
 
