@@ -48,6 +48,13 @@ serve: install
 		--bind $(HOST):$(PORT) \
 		--workers $(WORKERS) --access-logfile - --error-logfile -
 
+# Every benchmark, then docs/performance.md with the machine, the date and each figure beside
+# its floor or ceiling: 200,000 excerpts by default, BENCH_EXCERPTS=5000 for a quick run. Needs
+# PostgreSQL, Redis and wrk; a scratch database is dropped and created (bench/run.py says which).
+.PHONY: bench
+bench: install
+	$(BIN)/python bench/run.py
+
 # The task worker alone, for a machine that runs only background work (or beside `make demo`).
 worker: install
 	$(BIN)/python manage.py db_worker

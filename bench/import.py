@@ -13,13 +13,17 @@ one or two topics. Prints, in the same run:
 
     DATABASE_URL=postgres://postgres@127.0.0.1/astana_bench .venv/bin/python bench/import.py [N]
 
+`--json FILE` also writes the figures to FILE (bench/run.py reads them).
+
 The database named is dropped and created anew: never point this at real data. All text is
 generated; no quote, name or address in it is real.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
+import json
 import os
 import random
 import resource
@@ -60,7 +64,11 @@ def typed(passage: str) -> str:
 
 
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("count", type=int, nargs="?", default=100_000)
+    parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
+    options = parser.parse_args()
+    count = options.count
     recreate_database()
     from django.db import connection, transaction
 
@@ -215,6 +223,18 @@ def main() -> None:
         f"ratios: import / floor {imported / floor:.2f}; import / import-export default "
         f"{imported / library[False]:.0f}x; target 5,000 rows/s and peak < 1,024 MB"
     )
+    if options.json:
+        figures = {
+            "rows": count,
+            "import_rows_per_s": imported,
+            "import_seconds": seconds,
+            "import_peak_mb": peak,
+            "problems": int(problems),
+            "floor_rows_per_s": floor,
+            "import_export_rows_per_s": library[False],
+            "import_export_bulk_rows_per_s": library[True],
+        }
+        options.json.write_text(json.dumps(figures, indent=1))
     connection.close()
 
 
