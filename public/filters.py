@@ -2,12 +2,15 @@
 
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from rounds.models import Actor, Round
-from statements.models import Excerpt, Outlet, Topic
+from rounds.models import Round
+from statements.models import Excerpt, Outlet
 
-from .selectors import has_published_excerpt
+from .selectors import outlet_ids, public_topics, speaker_counts, speakers
+
+SPEAKERS_OFFERED = 100
 
 
 def _rounds(request):
@@ -15,15 +18,15 @@ def _rounds(request):
 
 
 def _speakers(request):
-    return Actor.objects.filter(has_published_excerpt("speaker")).order_by("name_ar")
+    return speakers().order_by("name_ar")
 
 
 def _topics(request):
-    return Topic.objects.filter(has_published_excerpt("topics")).order_by("name_ar")
+    return public_topics().order_by("name_ar")
 
 
 def _outlets(request):
-    return Outlet.objects.filter(has_published_excerpt("source__outlet")).order_by("name_ar")
+    return Outlet.objects.filter(pk__in=outlet_ids()).order_by("name_ar")
 
 
 class ExcerptFilter(django_filters.FilterSet):
@@ -68,3 +71,17 @@ class ExcerptFilter(django_filters.FilterSet):
     class Meta:
         model = Excerpt
         fields = ["round", "speaker", "topic", "outlet", "kind", "date_from", "date_to"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Any speaker may be chosen (a link from a meeting or a speaker's page names one), but
+        # a list of thousands is no use to a reader and costs the page its speed: the list
+        # offers the most quoted, and the one chosen.
+        field = self.form.fields["speaker"]
+        counts = speaker_counts()
+        offered = sorted(counts, key=lambda pk: (-counts[pk], pk))[:SPEAKERS_OFFERED]
+        chosen = Q(slug=self.data.get("speaker") or None)
+        actors = field.queryset.filter(Q(pk__in=offered) | chosen)
+        field.widget.choices = [("", field.empty_label)] + [
+            (actor.slug, field.label_from_instance(actor)) for actor in actors
+        ]

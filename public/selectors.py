@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 
+from astana_cms.editorial.cache import remembered
 from astana_cms.editorial.models import PUBLIC_CORRECTION, AuditRecord, State
 from rounds.models import Actor, Participation, Round
-from statements.models import Excerpt, Topic
+from statements.models import Excerpt, Outlet, Source, Topic
 
 EXCERPT_LIST_RELATED = ("speaker", "round__venue", "source__outlet")
 
@@ -29,26 +31,142 @@ def has_published_excerpt(field: str) -> Exists:
     return Exists(Excerpt.objects.published().filter(**{field: OuterRef("pk")}))
 
 
+# --- Counts, once per generation ----------------------------------------------------------------
+#
+# Counting published excerpts means reading every one of them: at 200,000 that is a second of
+# work, far too much for every page that shows a count. The counts change only when something
+# is published, corrected or withdrawn, and each such change starts a new generation of the
+# public cache (astana_cms/editorial/cache.py): so they are computed once per generation, by
+# the first page that needs them, and read from the cache by every other. Without a cache they
+# are computed afresh, slower but never wrong.
+
+COUNTS_SECONDS = 24 * 3600  # a new generation replaces them long before
+
+
+def counts_by(excerpts: QuerySet[Excerpt], field: str) -> dict[int, int]:
+    """How many of `excerpts` fall under each value of `field` (a speaker, a meeting, a topic).
+    An excerpt has one speaker and one meeting, and each topic once, so no count is doubled."""
+    rows = excerpts.order_by().values_list(field).annotate(n=Count("pk"))
+    return {key: n for key, n in rows if key is not None}
+
+
+def _pairs(excerpts: QuerySet[Excerpt], first: str, second: str) -> dict[tuple[int, int], int]:
+    rows = (
+        excerpts.filter(**{f"{second}__isnull": False})
+        .order_by()
+        .values_list(first, second)
+        .annotate(n=Count("pk"))
+    )
+    return {(a, b): n for a, b, n in rows}
+
+
+def meeting_counts() -> dict[int, int]:
+    """Published excerpts per meeting."""
+    return remembered(
+        "counts:meetings", lambda: counts_by(Excerpt.objects.published(), "round"), COUNTS_SECONDS
+    )
+
+
+def meeting_topic_counts() -> dict[tuple[int, int], int]:
+    """Published excerpts per (meeting, topic)."""
+    return remembered(
+        "counts:meeting-topics",
+        lambda: _pairs(Excerpt.objects.published(), "round", "topics"),
+        COUNTS_SECONDS,
+    )
+
+
+def topic_counts() -> dict[int, int]:
+    """Published excerpts per topic (an excerpt is in one meeting: the sum counts it once)."""
+    totals: dict[int, int] = {}
+    for (_round, topic), n in meeting_topic_counts().items():
+        totals[topic] = totals.get(topic, 0) + n
+    return totals
+
+
+def speaker_counts() -> dict[int, int]:
+    """Published excerpts per speaker."""
+    return remembered(
+        "counts:speakers",
+        lambda: counts_by(Excerpt.objects.published(), "speaker"),
+        COUNTS_SECONDS,
+    )
+
+
+def speaker_counts_in(round_: Round) -> dict[int, int]:
+    """Published excerpts per speaker in one meeting."""
+    return remembered(
+        f"counts:meeting:{round_.pk}:speakers",
+        lambda: counts_by(Excerpt.objects.published().filter(round=round_), "speaker"),
+        COUNTS_SECONDS,
+    )
+
+
+def meeting_counts_of(actor: Actor) -> dict[int, int]:
+    """Published excerpts per meeting of one speaker."""
+    return remembered(
+        f"counts:speaker:{actor.pk}:meetings",
+        lambda: counts_by(Excerpt.objects.published().filter(speaker=actor), "round"),
+        COUNTS_SECONDS,
+    )
+
+
+def source_ids_of(round_: Round, limit: int) -> list[int]:
+    """The first `limit` published sources of a meeting's published excerpts, by date."""
+
+    def compute() -> list[int]:
+        of_meeting = Excerpt.objects.published().filter(round=round_).values("source_id")
+        sources = Source.objects.published().filter(pk__in=of_meeting)
+        return list(sources.order_by("published_on", "pk").values_list("pk", flat=True)[:limit])
+
+    return remembered(f"ids:meeting:{round_.pk}:sources:{limit}", compute, COUNTS_SECONDS)
+
+
+def outlet_ids() -> list[int]:
+    """Outlets of at least one published excerpt."""
+    return remembered(
+        "ids:outlets",
+        lambda: sorted(
+            Outlet.objects.filter(has_published_excerpt("source__outlet")).values_list(
+                "pk", flat=True
+            )
+        ),
+        COUNTS_SECONDS,
+    )
+
+
+def public_actor_ids() -> list[int]:
+    """Actors who said something published, or took part in a published meeting."""
+
+    def compute() -> list[int]:
+        took_part = Participation.objects.filter(round__state=State.PUBLISHED)
+        return sorted(set(speaker_counts()) | set(took_part.values_list("actor", flat=True)))
+
+    return remembered("ids:actors", compute, COUNTS_SECONDS)
+
+
 def public_actors() -> QuerySet[Actor]:
     """Actors who said something published, or took part in a published meeting."""
-    return Actor.objects.filter(
-        has_published_excerpt("speaker")
-        | Exists(Participation.objects.filter(actor=OuterRef("pk"), round__state=State.PUBLISHED))
-    )
+    return Actor.objects.filter(pk__in=public_actor_ids())
+
+
+def speakers() -> QuerySet[Actor]:
+    """Actors with a published excerpt (a delegation that only took part is not a speaker):
+    one probe of an index per actor, not a list of thousands of ids."""
+    return Actor.objects.filter(has_published_excerpt("speaker"))
 
 
 def public_topics() -> QuerySet[Topic]:
     """Topics of at least one published excerpt."""
-    return Topic.objects.filter(has_published_excerpt("topics"))
+    return Topic.objects.filter(pk__in=sorted(topic_counts()))
 
 
-def with_excerpt_count(queryset: QuerySet) -> QuerySet:
-    """Annotate `excerpt_count`: how many *published* excerpts each row has."""
-    return queryset.annotate(
-        excerpt_count=Count(
-            "excerpts", filter=Q(excerpts__in=Excerpt.objects.published()), distinct=True
-        )
-    )
+def with_counts(rows, counts: dict[int, int]) -> list:
+    """`rows`, each with `excerpt_count` set from `counts`."""
+    rows = list(rows)
+    for row in rows:
+        row.excerpt_count = counts.get(row.pk, 0)
+    return rows
 
 
 def _excerpt_corrections() -> QuerySet[AuditRecord]:
@@ -138,23 +256,17 @@ def _share(part: int, whole: int) -> int:
 
 def timeline(topic: Topic | None = None) -> Timeline:
     """Every published meeting in date order, grouped by year, with its published excerpts
-    counted by topic (only `topic`'s when one is given). Three queries whatever the size."""
+    counted by topic (only `topic`'s when one is given). Two queries whatever the size, the
+    counts read from the cache."""
     rounds = list(Round.objects.published().select_related("venue").order_by("start_date", "pk"))
-    excerpts = Excerpt.objects.published()
-    if topic is not None:
-        excerpts = excerpts.filter(topics=topic)
-    totals = dict(excerpts.order_by().values_list("round").annotate(n=Count("pk", distinct=True)))
+    pairs = meeting_topic_counts()
     if topic is None:
-        pairs = (
-            excerpts.filter(topics__isnull=False)
-            .order_by()
-            .values_list("round", "topics")
-            .annotate(n=Count("pk", distinct=True))
-        )
+        totals = meeting_counts()
     else:  # one topic: its count is the meeting's total
-        pairs = [(round_id, topic.pk, n) for round_id, n in totals.items()]
+        totals = {r: n for (r, t), n in pairs.items() if t == topic.pk}
+        pairs = {(r, topic.pk): n for r, n in totals.items()}
     counts: dict[int, dict[int, int]] = {}
-    for round_id, topic_id, n in pairs:
+    for (round_id, topic_id), n in pairs.items():
         counts.setdefault(round_id, {})[topic_id] = n
     topics = Topic.objects.in_bulk({t for per in counts.values() for t in per})
     colours = {
@@ -191,20 +303,35 @@ def timeline(topic: Topic | None = None) -> Timeline:
 # --- Bounded lists ----------------------------------------------------------------------------
 
 
-def first_of_each(excerpts: QuerySet[Excerpt], group: str, order: list[str], per_group: int):
-    """The first `per_group` excerpts of each group (speaker, meeting…) in `order`, in one
-    query whatever the groups' sizes: a meeting with 100,000 excerpts shows a first page."""
-    ranked = excerpts.annotate(
-        rank=Window(RowNumber(), partition_by=[F(group)], order_by=[*map(_ordering, order), "pk"])
-    )
-    return ranked.filter(rank__lte=per_group).order_by(group, "rank")
+def first_of_each(
+    excerpts: QuerySet[Excerpt], group: str, groups: list[int], order: list[str], per_group: int
+) -> list[Excerpt]:
+    """The first `per_group` of `excerpts` in each of `groups` (speakers, meetings…) by
+    `order`, in group order: two queries whatever the groups' sizes, so a meeting with 100,000
+    excerpts shows a first page.
+
+    On PostgreSQL, one short read per group, each stopping after `per_group` rows (UNION ALL);
+    SQLite cannot slice inside a UNION, so it ranks the groups' rows with a window instead.
+    """
+    if not groups:
+        return []
+    ordering = [*order, "pk"]
+    if connection.features.supports_slicing_ordering_in_compound:
+        reads = [
+            excerpts.filter(**{group: key}).order_by(*ordering).values_list("pk")[:per_group]
+            for key in groups
+        ]
+        ids = reads[0].union(*reads[1:], all=True) if len(reads) > 1 else reads[0]
+    else:
+        ranked = excerpts.filter(**{f"{group}__in": groups}).annotate(
+            rank=Window(RowNumber(), partition_by=[F(group)], order_by=[*map(_ordering, ordering)])
+        )
+        ids = ranked.filter(rank__lte=per_group).values_list("pk")
+    rows = excerpts.filter(pk__in=[pk for (pk,) in ids]).order_by(*ordering)
+    position = {key: i for i, key in enumerate(groups)}
+    field = excerpts.model._meta.get_field(group)
+    return sorted(rows, key=lambda row: position[getattr(row, field.attname)])
 
 
 def _ordering(name: str):
     return F(name[1:]).desc() if name.startswith("-") else F(name).asc()
-
-
-def counts_by(excerpts: QuerySet[Excerpt], field: str) -> dict[int, int]:
-    """How many of `excerpts` fall under each value of `field` (a speaker, a meeting, a topic)."""
-    rows = excerpts.order_by().values_list(field).annotate(n=Count("pk", distinct=True))
-    return {key: n for key, n in rows if key is not None}

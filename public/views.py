@@ -37,14 +37,20 @@ from statements.provenance import Capture, text_fragment_url
 from .filters import ExcerptFilter
 from .forms import ReportForm
 from .selectors import (
-    counts_by,
     first_of_each,
-    public_actors,
+    meeting_counts,
+    meeting_counts_of,
+    meeting_topic_counts,
+    public_actor_ids,
     public_excerpts,
     public_record,
     public_topics,
+    source_ids_of,
+    speaker_counts,
+    speaker_counts_in,
     timeline,
-    with_excerpt_count,
+    topic_counts,
+    with_counts,
 )
 
 LATEST_EXCERPTS = 20
@@ -52,9 +58,10 @@ RELATED = 5
 PER_PAGE = 20
 # A page lists a bounded number of excerpts whatever the record's size: groups show their
 # first few and link to a filtered search for the rest.
-PER_GROUP = 5
-SPEAKERS_SHOWN = 30
+PER_GROUP = 3
+SPEAKERS_SHOWN = 20
 SOURCES_SHOWN = 30
+ACTORS_PER_PAGE = 100
 
 ROLE_ORDER = [role.value for role in Participation.Role]  # guarantors first, host last
 
@@ -92,8 +99,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @cached_public_page
 def round_list(request: HttpRequest) -> HttpResponse:
     """Every published meeting, in order, with the venue as it was named then."""
-    rounds = with_excerpt_count(Round.objects.published().select_related("venue"))
-    rounds = rounds.order_by("start_date")
+    rounds = Round.objects.published().select_related("venue").order_by("start_date")
+    rounds = with_counts(rounds, meeting_counts())
     return render(request, "public/round_list.html", {"rounds": rounds})
 
 
@@ -111,35 +118,34 @@ def round_detail(request: HttpRequest, slug: str) -> HttpResponse:
     ):
         by_role[participation.get_role_display()].append(participation.actor)
     of_meeting = public_excerpts().filter(round=round_)
-    speaker_counts = counts_by(of_meeting, "speaker")
-    shown = sorted(speaker_counts, key=lambda pk: (-speaker_counts[pk], pk))[:SPEAKERS_SHOWN]
+    by_speaker = speaker_counts_in(round_)
+    shown = sorted(by_speaker, key=lambda pk: (-by_speaker[pk], pk))[:SPEAKERS_SHOWN]
     speakers = Actor.objects.in_bulk(shown)
     groups = defaultdict(list)
     for excerpt in first_of_each(
-        of_meeting.filter(speaker__in=shown).prefetch_related("topics"),
-        "speaker",
-        ["source__published_on", "source", "start"],
-        PER_GROUP,
+        of_meeting.prefetch_related("topics"), "speaker", shown, ["source_id", "start"], PER_GROUP
     ):
         groups[excerpt.speaker_id].append(excerpt)
-    topic_counts = counts_by(of_meeting, "topics")
-    topics = Topic.objects.in_bulk(list(topic_counts))
-    sources = Source.objects.filter(pk__in=of_meeting.values("source")).select_related("outlet")
+    by_topic = {t: n for (r, t), n in meeting_topic_counts().items() if r == round_.pk}
+    topics = Topic.objects.in_bulk(list(by_topic))
+    shown_sources = source_ids_of(round_, SOURCES_SHOWN)
+    sources = Source.objects.published().select_related("outlet").defer("text")
+    sources = sources.in_bulk(shown_sources)
     context = {
         "round": round_,
         "participants": dict(by_role),
         "topics": sorted(
-            ((topics[pk], n) for pk, n in topic_counts.items()),
+            ((topics[pk], n) for pk, n in by_topic.items()),
             key=lambda item: (-item[1], item[0].name),
         ),
         # Each speaker once, with their first excerpts and how many there are in all.
         "by_speaker": sorted(
-            ((speakers[pk], groups[pk], speaker_counts[pk]) for pk in shown if pk in speakers),
+            ((speakers[pk], groups[pk], by_speaker[pk]) for pk in shown if pk in speakers),
             key=lambda item: item[0].name,
         ),
-        "more_speakers": len(speaker_counts) - len(shown),
-        "excerpt_count": sum(speaker_counts.values()),
-        "sources": list(sources.order_by("published_on", "pk")[:SOURCES_SHOWN]),
+        "more_speakers": len(by_speaker) - len(shown),
+        "excerpt_count": sum(by_speaker.values()),
+        "sources": [sources[pk] for pk in shown_sources if pk in sources],
         "feed_url": reverse("public:round_feed", args=[round_.slug]),
     }
     return render(request, "public/round_detail.html", context)
@@ -177,7 +183,9 @@ def excerpt_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "same_speaker": others.filter(speaker=excerpt.speaker_id).order_by("-published_at")[
             :RELATED
         ],
-        "same_round": others.filter(round=excerpt.round_id).order_by("source", "start")[:RELATED],
+        "same_round": others.filter(round=excerpt.round_id).order_by("source_id", "start", "pk")[
+            :RELATED
+        ],
         "json_ld": excerpt_json_ld(request, excerpt, record.verified),
         "report_form": ReportForm(excerpt_id=excerpt.pk),
         "feed_url": reverse("public:actor_feed", args=[excerpt.speaker.slug]),
@@ -230,23 +238,35 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@cached_public_page
+@cached_public_page(reads=["page"])
 def actor_list(request: HttpRequest) -> HttpResponse:
-    actors = with_excerpt_count(public_actors())
-    return render(request, "public/actor_list.html", {"actors": actors.order_by("name_ar")})
+    """Everyone with a page, by name, a page at a time: thousands of actors are one list."""
+    actors = Actor.objects.filter(pk__in=public_actor_ids()).order_by("name_ar", "pk")
+    page = Paginator(actors, ACTORS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = with_counts(page.object_list, speaker_counts())
+    return render(request, "public/actor_list.html", {"actors": page.object_list, "page": page})
 
 
 @cached_public_page
 def actor_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """A person or delegation: all their published excerpts, across rounds."""
-    actor = public_actors().select_related("affiliation").filter(slug=slug).first()
-    if actor is None:
+    """A person or delegation: the meetings they spoke at, with counts, and their latest
+    excerpts, meeting by meeting."""
+    actor = Actor.objects.select_related("affiliation").filter(slug=slug).first()
+    if actor is None or actor.pk not in set(public_actor_ids()):
         raise Http404
     of_speaker = public_excerpts().filter(speaker=actor)
-    meeting_counts = counts_by(of_speaker, "round")
-    meetings = Round.objects.in_bulk(list(meeting_counts))
-    excerpts = of_speaker.prefetch_related("topics").order_by(
-        "-round__start_date", "source", "start", "pk"
+    per_meeting = meeting_counts_of(actor)
+    meetings = Round.objects.in_bulk(list(per_meeting))
+    latest = sorted(per_meeting, key=lambda pk: (meetings[pk].start_date, pk), reverse=True)
+    # Only the latest meetings that hold the first page: each is read up to a page's worth.
+    shown, total = [], 0
+    for pk in latest:
+        if total >= PER_PAGE:
+            break
+        shown.append(pk)
+        total += per_meeting[pk]
+    excerpts = first_of_each(
+        of_speaker.prefetch_related("topics"), "round", shown, ["source_id", "start"], PER_PAGE
     )[:PER_PAGE]
     return render(
         request,
@@ -254,12 +274,8 @@ def actor_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "actor": actor,
             "excerpts": excerpts,
-            "excerpt_count": sum(meeting_counts.values()),
-            "meetings": sorted(
-                ((meetings[pk], n) for pk, n in meeting_counts.items()),
-                key=lambda item: item[0].start_date,
-                reverse=True,
-            ),
+            "excerpt_count": sum(per_meeting.values()),
+            "meetings": [(meetings[pk], per_meeting[pk]) for pk in latest],
             "participations": Participation.objects.filter(
                 actor=actor, round__in=Round.objects.published()
             )
@@ -272,8 +288,8 @@ def actor_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @cached_public_page
 def topic_list(request: HttpRequest) -> HttpResponse:
-    topics = with_excerpt_count(public_topics())
-    return render(request, "public/topic_list.html", {"topics": topics.order_by("name_ar")})
+    topics = with_counts(public_topics().order_by("name_ar"), topic_counts())
+    return render(request, "public/topic_list.html", {"topics": topics})
 
 
 @cached_public_page
@@ -284,14 +300,13 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     of_topic = public_excerpts().filter(topics=topic)
     chart = timeline(topic)
+    meetings = [meeting for meeting in chart.meetings if meeting.total]
     groups = defaultdict(list)
-    for excerpt in first_of_each(of_topic, "round", ["source", "start"], PER_GROUP):
+    for excerpt in first_of_each(
+        of_topic, "round", [m.round.pk for m in meetings], ["source_id", "start"], PER_GROUP
+    ):
         groups[excerpt.round_id].append(excerpt)
-    by_round = [
-        (meeting.round, groups[meeting.round.pk], meeting.total)
-        for meeting in chart.meetings
-        if meeting.total
-    ]
+    by_round = [(meeting.round, groups[meeting.round.pk], meeting.total) for meeting in meetings]
     return render(
         request,
         "public/topic_detail.html",

@@ -174,6 +174,15 @@ class Source(EditorialEntry):
                 condition=Exact(Length("text_sha256"), 64), name="statements_source_sha256_length"
             ),
         ]
+        indexes = [
+            # The admin's default order, and a meeting's sources by date on the public site.
+            models.Index(fields=["-published_on", "id"], name="statements_source_newest"),
+            models.Index(
+                fields=["published_on", "id"],
+                condition=Q(state=State.PUBLISHED),
+                name="statements_source_pub_date",
+            ),
+        ]
 
     def __str__(self) -> str:
         if self.headline:
@@ -379,6 +388,19 @@ class Excerpt(EditorialEntry):
         indexes = [
             models.Index(fields=["round", "state"]),
             models.Index(fields=["speaker", "state"]),
+            # The public pages' reads, each a short walk that stops after a page: the latest,
+            # a speaker's latest, a meeting's in article order (by speaker too), a meeting's
+            # latest. Partial, so drafts and imports never pay for them.
+            *(
+                models.Index(fields=fields, condition=Q(state=State.PUBLISHED), name=name)
+                for name, fields in [
+                    ("statements_ex_pub_latest", ["-published_at", "-id"]),
+                    ("statements_ex_pub_speaker", ["speaker", "-published_at", "-id"]),
+                    ("statements_ex_pub_round", ["round", "source", "start", "id"]),
+                    ("statements_ex_pub_round_spk", ["round", "speaker", "source", "start", "id"]),
+                    ("statements_ex_pub_round_new", ["round", "-published_at", "-id"]),
+                ]
+            ),
         ]
 
     def __str__(self) -> str:

@@ -68,6 +68,7 @@ def search_vector():
 
 # --- Queries ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Query:
     """A reader's query: groups of alternative phrases; every group must match."""
