@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 # Removed outright: harakat and other combining marks of Arabic script, tatweel, direction and
 # zero-width marks, the byte-order mark.
@@ -180,7 +180,18 @@ def fold(text: str) -> str:
 
 WORD = re.compile(r"[^\W_]+")  # letters and digits: what PostgreSQL's parser calls a word
 Phrase = tuple[str, ...]
-AliasTable = list[tuple[Phrase, set[Phrase]]]  # a spelling, and every spelling it stands for
+
+
+class AliasTable(list):
+    """(spelling, every spelling it stands for) pairs, longest spellings first, found by their
+    first word: thousands of actors make a table a query cannot be read against line by line."""
+
+    @cached_property
+    def by_first_word(self) -> dict[str, list[tuple[Phrase, set[Phrase]]]]:
+        index: dict[str, list[tuple[Phrase, set[Phrase]]]] = {}
+        for spelling, spellings in self:
+            index.setdefault(spelling[0], []).append((spelling, spellings))
+        return index
 
 
 def words(text: str) -> list[str]:
@@ -192,11 +203,13 @@ def expand(text: str, aliases: AliasTable, limit: int = 12) -> tuple[tuple[Phras
     """What someone typed as groups of alternative phrases, every group to be matched: a known
     spelling of a name stands for all of its spellings (longest spellings first in `aliases`,
     so "غير بيدرسن" is taken whole before "بيدرسن")."""
+    if not isinstance(aliases, AliasTable):
+        aliases = AliasTable(aliases)
     terms = words(text)[:limit]
     groups: list[tuple[Phrase, ...]] = []
     position = 0
     while position < len(terms):
-        for spelling, spellings in aliases:
+        for spelling, spellings in aliases.by_first_word.get(terms[position], ()):
             if tuple(terms[position : position + len(spelling)]) == spelling:
                 groups.append(tuple(sorted(spellings, key=lambda p: (len(p), p))))
                 position += len(spelling)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rounds.models import Round
 from statements.models import Excerpt, Outlet
 
-from .selectors import outlet_ids, public_topics, speaker_counts, speakers
+from .selectors import most_quoted, outlet_ids, public_topics, speakers
 
 SPEAKERS_OFFERED = 100
 
@@ -78,8 +78,7 @@ class ExcerptFilter(django_filters.FilterSet):
         # a list of thousands is no use to a reader and costs the page its speed: the list
         # offers the most quoted, and the one chosen.
         field = self.form.fields["speaker"]
-        counts = speaker_counts()
-        offered = sorted(counts, key=lambda pk: (-counts[pk], pk))[:SPEAKERS_OFFERED]
+        offered = most_quoted(SPEAKERS_OFFERED)
         chosen = Q(slug=self.data.get("speaker") or None)
         actors = field.queryset.filter(Q(pk__in=offered) | chosen)
         field.widget.choices = [("", field.empty_label)] + [

@@ -93,6 +93,16 @@ def speaker_counts() -> dict[int, int]:
     )
 
 
+def most_quoted(n: int) -> list[int]:
+    """The `n` speakers with the most published excerpts, most first."""
+
+    def compute() -> list[int]:
+        counts = speaker_counts()
+        return sorted(counts, key=lambda pk: (-counts[pk], pk))[:n]
+
+    return remembered(f"ids:speakers:most-quoted:{n}", compute, COUNTS_SECONDS)
+
+
 def speaker_counts_in(round_: Round) -> dict[int, int]:
     """Published excerpts per speaker in one meeting."""
     return remembered(

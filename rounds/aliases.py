@@ -10,7 +10,7 @@ from .models import Actor, Venue
 
 
 def alias_table() -> AliasTable:
-    table = []
+    table = AliasTable()
     for model in (Actor, Venue):
         for entity in model.objects.prefetch_related("aliases"):
             names = [entity.name_ar, entity.name_en, *(a.name for a in entity.aliases.all())]

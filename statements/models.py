@@ -533,6 +533,10 @@ class SearchEntry(models.Model):
     class Meta:
         verbose_name = _("search index entry")
         verbose_name_plural = _("search index entries")
+        # A search reads its matches newest first and stops at the end of the page.
+        indexes = [
+            models.Index(fields=["-published_at", "-excerpt"], name="statements_search_newest")
+        ]
 
     def __str__(self) -> str:
         return f"search entry of excerpt {self.excerpt_id}"

@@ -6,13 +6,13 @@ actors and venues expand a query (أستانة finds أستانا and نور س�
 The search index (`SearchEntry`) holds one narrow row per public excerpt with its folded words
 and their light stems:
 
-- on PostgreSQL, as a tsvector with a GIN index (folded words weighted A, stems B); a query is a
-  tsquery, ranked with ts_rank, so stemmed matches rank below exact ones. PostgreSQL's own
-  `arabic` stemmer is not used: it stems أستانة and أستانا differently, and the normaliser
+- on PostgreSQL, as a tsvector with a GIN index (folded words weighted A, stems B); a query is
+  a tsquery. PostgreSQL's own `arabic` stemmer is not used: it stems أستانة and أستانا differently, and the normaliser
   already folds what it should;
 - on SQLite, as two space-delimited text columns, matched word for word.
 
-Both return the same excerpts for the same query.
+Both return the same excerpts for the same query, in the same order: matches as typed before
+stemmed ones, each newest first (`Ranked`).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import reduce
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -98,13 +98,18 @@ def _tsquery(phrase: Phrase, weight: str, transform=lambda w: w) -> str:
     return "(" + " <-> ".join(f"'{transform(word)}':{weight}" for word in phrase) + ")"
 
 
-def _pg_tsquery(query: Query) -> SearchQuery:
+def _pg_tsquery(query: Query, exact: bool = False) -> SearchQuery:
+    """Every group matched; by a word as typed (weight A) or, unless `exact`, by its stem."""
     raw = " & ".join(
         "("
         + " | ".join(
             part
             for phrase in group
-            for part in (_tsquery(phrase, "A"), _tsquery(phrase, "B", stem))
+            for part in (
+                (_tsquery(phrase, "A"),)
+                if exact
+                else (_tsquery(phrase, "A"), _tsquery(phrase, "B", stem))
+            )
         )
         + ")"
         for group in query.groups
@@ -113,17 +118,25 @@ def _pg_tsquery(query: Query) -> SearchQuery:
     return SearchQuery(raw, config="simple", search_type="raw")
 
 
-def _sqlite_conditions(query: Query) -> tuple[Q, list]:
-    matches, exact_scores = [], []
+def _sqlite_conditions(query: Query) -> tuple[Q, Q]:
+    """Every group matched: by words as typed (the first condition), or by them or their
+    stems (the second)."""
+    exact_groups, any_groups = [], []
     for group in query.groups:
         exact = reduce(lambda a, b: a | b, (_contains("words", p) for p in group))
         stemmed = reduce(
             lambda a, b: a | b,
             (_contains("stems", tuple(map(stem, p))) for p in group),
         )
-        matches.append(exact | stemmed)
-        exact_scores.append(Case(When(exact, then=Value(2)), default=Value(1)))
-    return reduce(lambda a, b: a & b, matches), exact_scores
+        exact_groups.append(exact)
+        any_groups.append(exact | stemmed)
+    return reduce(lambda a, b: a & b, exact_groups), reduce(lambda a, b: a & b, any_groups)
+
+
+def _conditions(query: Query) -> tuple[Q, Q]:
+    if connection.vendor == "postgresql":
+        return Q(vector=_pg_tsquery(query, exact=True)), Q(vector=_pg_tsquery(query))
+    return _sqlite_conditions(query)
 
 
 def matching(entries: QuerySet, query: Query) -> QuerySet:
@@ -131,23 +144,40 @@ def matching(entries: QuerySet, query: Query) -> QuerySet:
     without the cost of ranking."""
     if not query:
         return entries
-    if connection.vendor == "postgresql":
-        return entries.filter(vector=_pg_tsquery(query))
-    condition, _scores = _sqlite_conditions(query)
-    return entries.filter(condition)
+    return entries.filter(_conditions(query)[1])
 
 
-def apply(entries: QuerySet, query: Query) -> QuerySet:
-    """Search-index entries matching `query`, best first: exact matches above stemmed ones,
-    then the newest."""
-    if connection.vendor == "postgresql":
-        tsquery = _pg_tsquery(query)
-        rank = SearchRank(F("vector"), tsquery, weights=[0.1, 0.2, 0.4, 1.0])
-        ranked = entries.filter(vector=tsquery).annotate(rank=rank)
-    else:
-        condition, scores = _sqlite_conditions(query)
-        ranked = entries.filter(condition).annotate(rank=reduce(lambda a, b: a + b, scores))
-    return ranked.order_by("-rank", "-published_at", "-pk")
+class Ranked:
+    """Search-index entries matching a query, best first: those where every word matched as
+    typed (or as a known spelling of the name) before those matched through a stem, each tier
+    newest first.
+
+    Each tier is read along the index of publication dates and stops at the end of the page,
+    so the first page of the commonest word costs what a rare word's does; ranking every match
+    (ts_rank) would read all 100,000 of them for each page. Sliced like a queryset, which is
+    all a paginator asks; a page is one query, or two where it straddles the tiers.
+    """
+
+    ORDER = ("-published_at", "-pk")
+
+    def __init__(self, entries: QuerySet, query: Query) -> None:
+        exact, either = _conditions(query)
+        self.exact = entries.filter(exact).order_by(*self.ORDER)
+        self.stemmed = entries.filter(either).exclude(exact).order_by(*self.ORDER)
+
+    def __getitem__(self, index: slice) -> list:
+        start, stop = index.start or 0, index.stop
+        rows = list(self.exact[start:stop])
+        if len(rows) == stop - start:
+            return rows
+        # The exact tier ends before this page does: the stemmed one fills the rest.
+        exact_total = start + len(rows) if rows or not start else self.exact.count()
+        return rows + list(self.stemmed[max(0, start - exact_total) : stop - exact_total])
+
+
+def apply(entries: QuerySet, query: Query) -> Ranked:
+    """Search-index entries matching `query`, best first (see `Ranked`)."""
+    return Ranked(entries, query)
 
 
 def highlight(text: str, query: Query) -> SafeString:

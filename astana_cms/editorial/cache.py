@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from urllib.parse import urlencode
 
@@ -43,14 +45,36 @@ def public_record_changed() -> None:
     transaction.on_commit(_renew)
 
 
+# This process's own copies of remembered values, by their key (which names the generation):
+# reading a large value (the alias table, a count per speaker) from the shared cache means
+# unpickling it on every request. A new generation has new keys, so a copy is never stale.
+_copies: OrderedDict[str, object] = OrderedDict()
+_copies_lock = threading.Lock()
+COPIES_KEPT = 256
+
+
 def remembered(name: str, compute, timeout: int):
     """`compute()`, kept for `timeout` seconds in the current generation; computed afresh
-    when the cache is down."""
+    when the cache is down. Callers must not change what they are given: it is shared."""
     try:
-        return cache.get_or_set(f"public:{name}:{generation()}", compute, timeout)
+        key = f"public:{name}:{generation()}"
     except Exception:
         logger.warning("public cache unavailable: %s computed afresh", name)
         return compute()
+    with _copies_lock:
+        if key in _copies:
+            _copies.move_to_end(key)
+            return _copies[key]
+    try:
+        value = cache.get_or_set(key, compute, timeout)
+    except Exception:
+        logger.warning("public cache unavailable: %s computed afresh", name)
+        return compute()
+    with _copies_lock:
+        _copies[key] = value
+        while len(_copies) > COPIES_KEPT:
+            _copies.popitem(last=False)
+    return value
 
 
 def cache_is_up() -> bool:
