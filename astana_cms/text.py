@@ -231,18 +231,44 @@ def fold_or_none(text: str | None) -> str | None:
 
 
 def postgres_fold_function() -> str:
-    """SQL creating `astana_fold(text)` on PostgreSQL from the very tables `fold` uses: letters
-    replaced one for one, marks removed (translate() drops what it has no replacement for),
-    then lower case. White space is left as it is; callers match word by word."""
+    """SQL creating `astana_fold(text)` on PostgreSQL from the very tables `fold` uses: marks
+    removed, letters replaced one for one, then lower case. White space is left as it is;
+    callers match word by word.
+
+    Written for speed, since a search may fold every row it reads: translate() compares each
+    character with every one it replaces, so one call with all 120 made folding 370 µs for a
+    100-letter quote. Marks go in one regular expression; the Arabic letters that every text
+    has go through a short translate(); the rest (typographic quotes, dashes, Eastern digits)
+    only in a text that has one, which a regular expression finds first."""
     replaced = {k: v for k, v in _REPLACED.items() if len(v) == 1}
-    source = "".join(replaced) + "".join(chr(code) for code in sorted(_REMOVED))
-    target = "".join(replaced.values())
+    letters = {k: v for k, v in replaced.items() if "\u0600" <= k <= "\u06ff" and not k.isdigit()}
+    others = {k: v for k, v in replaced.items() if k not in letters}
 
     def literal(text: str) -> str:
         return "'" + text.replace("'", "''") + "'"
 
+    def bracket(chars) -> str:
+        codes, parts = sorted(map(ord, chars)), []
+        while codes:
+            first = last = codes.pop(0)
+            while codes and codes[0] == last + 1:
+                last = codes.pop(0)
+            parts.append(chr(first) if first == last else f"{chr(first)}-{chr(last)}")
+        text = "".join(parts)
+        if set(text) & set("]\\^["):
+            raise ValueError("a character special in a bracket expression")
+        return f"[{text}]"
+
+    removed = f"regexp_replace(value, {literal(bracket(map(chr, _REMOVED)))}, '', 'g')"
+    common = "translate({}, {}, {})".format(
+        removed, literal("".join(letters)), literal("".join(letters.values()))
+    )
+    rare = "translate({}, {}, {})".format(
+        common, literal("".join(others)), literal("".join(others.values()))
+    )
+    # Every piece is a literal made above from this module's own tables.
     return (
         f"CREATE OR REPLACE FUNCTION {FOLD_FUNCTION}(value text) RETURNS text AS $$ "
-        f"SELECT lower(translate(value, {literal(source)}, {literal(target)})) "
-        "$$ LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT"
+        f"SELECT lower(CASE WHEN value ~ {literal(bracket(others))} THEN {rare} ELSE {common} END)"
+        " $$ LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT"
     )

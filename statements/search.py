@@ -7,8 +7,8 @@ The search index (`SearchEntry`) holds one narrow row per public excerpt with it
 and their light stems:
 
 - on PostgreSQL, as a tsvector with a GIN index (folded words weighted A, stems B); a query is
-  a tsquery. PostgreSQL's own `arabic` stemmer is not used: it stems أستانة and أستانا differently, and the normaliser
-  already folds what it should;
+  a tsquery. PostgreSQL's own `arabic` stemmer is not used: it stems أستانة and أستانا
+  differently, and the normaliser already folds what it should;
 - on SQLite, as two space-delimited text columns, matched word for word.
 
 Both return the same excerpts for the same query, in the same order: matches as typed before

@@ -123,3 +123,26 @@ def test_the_whole_text_normaliser_equals_the_character_by_character_one(text):
     folded = normalise(text)
     assert (folded.text, folded.origins) == reference_normalise(text)
     assert fold(text) == reference_normalise(text)[0].strip()
+
+
+@pytest.mark.django_db
+def test_the_databases_fold_is_the_same_as_pythons():
+    """`astana_fold` (SQL on PostgreSQL, this module on SQLite) folds every character the
+    tables name, and text around them, exactly as `fold` does."""
+    from django.db import connection
+
+    from astana_cms.text import _REMOVED, _REPLACED, FOLD_FUNCTION
+
+    samples = [
+        "".join(_REPLACED),
+        "".join(map(chr, sorted(_REMOVED))),
+        "وزيرُ الخارجيةِ التركيّ جاويش أوغلو – «مسار أستانة» ٢٠١٧",
+        "Mevlüt ÇAVUŞOĞLU said “Astana” — 2254",
+        "ـمرحباـ ی ک ى ة آ إ أ ٱ",
+        "",
+    ]
+    for sample in samples:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {FOLD_FUNCTION}(%s)", [sample])
+            (in_the_database,) = cursor.fetchone()
+        assert in_the_database == fold(sample), sample
