@@ -14,7 +14,7 @@ in the measuring process). What HTTP cannot show (how many queries a page runs, 
 slowest, and its plan) is read in a second pass in this process, through the test Client under
 the same settings, with the queries captured; those timings are not the figures.
 
-Measured, with medians and 95th percentiles over repeated requests (one sync worker, one
+Measured, with medians and 95th percentiles over repeated requests (one worker, one
 request at a time):
 
 - every public page type, uncached (its entry evicted from the page cache before each request,

@@ -580,7 +580,7 @@ class Report:
             return
         self.add(f"### {title}: load under gunicorn, production settings", "")
         self.add(
-            f"{load['workers']} sync workers, wrk with {load['connections']} connections for "
+            f"{load['workers']} workers (gthread), wrk with {load['connections']} connections for "
             f"{load['seconds']} s each: a static file the size of the home page (the ceiling), "
             f"then a mix of {load['paths']:,} paths (home, lists, 5,000 excerpt permalinks, "
             "sources, speakers, meetings, searches, the feed), most of them not yet cached.",

@@ -2,7 +2,7 @@
 
 gunicorn with `astana_cms/gunicorn.conf.py` and production settings (DEBUG off, WhiteNoise,
 the shared cache), as `make serve` runs it, on 127.0.0.1 only. The client opens one connection
-per request (gunicorn's sync workers close it after each answer) and times the first byte of
+per request and times the first byte of
 the answer (its headers) apart from the last: a streamed download shows its first bytes at
 once, a page built whole shows none until it is done.
 """
@@ -94,7 +94,7 @@ def fetch(port: int, path: str, cookie: str = "", keep: bool = False) -> Answer:
 
 
 class Server:
-    """gunicorn as `make serve` starts it, with `workers` sync workers."""
+    """gunicorn as `make serve` starts it, with `workers` workers."""
 
     def __init__(
         self, env: dict[str, str], workers: int = 1, port: int = 0, log: Path | None = None
