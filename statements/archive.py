@@ -13,6 +13,7 @@ import gzip
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.apps import apps
 from django.core import serializers
@@ -20,6 +21,7 @@ from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.serializers.python import Serializer as PythonSerializer
 from django.db import connection, transaction
+from django.utils.encoding import is_protected_type
 
 # What the archive holds, in an order that loads cleanly: referenced rows before their users.
 ARCHIVED_MODELS = [
@@ -73,7 +75,8 @@ def archived_models():
 
 def _open(path: Path, mode: str):
     if path.suffix == ".gz":
-        return gzip.open(path, mode + "t", encoding="utf-8")
+        # Level 6, not the default 9: a third of the time for a file a few per cent larger.
+        return gzip.open(path, mode + "t", encoding="utf-8", compresslevel=6)
     return open(path, mode, encoding="utf-8")
 
 
@@ -108,32 +111,91 @@ def export_archive(path: Path) -> dict[str, int]:
     read from the database in chunks, so memory stays flat whatever the record's size. Return
     the row count per model."""
     counts = {}
-    python = ArchiveSerializer()
+    natural = NaturalKeys()
     with _open(path, "w") as out, transaction.atomic():
         out.write(json.dumps({"format": "astana-cms-archive", "version": FORMAT_VERSION}) + "\n")
         for model in archived_models():
             counts[model._meta.label] = 0
-            rows = _rows_to_archive(model).iterator(chunk_size=CHUNK)
-            for chunk in _chunks(rows):
-                for item in python.serialize(chunk, use_natural_foreign_keys=True):
-                    out.write(json.dumps(item, cls=ExactEncoder, ensure_ascii=False) + "\n")
-                counts[model._meta.label] += len(chunk)
+            for item in serialised_rows(model, natural):
+                out.write(json.dumps(item, cls=ExactEncoder, ensure_ascii=False) + "\n")
+                counts[model._meta.label] += 1
     return counts
 
 
-def _rows_to_archive(model):
-    """A model's rows with what their serialisation reads joined or prefetched: the rows a
-    natural key names (content types) and the many-to-many ids, not a query per row."""
-    named = [
-        f.name
-        for f in model._meta.fields
-        if f.is_relation and f.related_model._meta.label_lower in ArchiveSerializer.NATURAL
+class NaturalKeys:
+    """The natural keys of content types and permissions, by id, read once per backup."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, dict] = {}
+
+    def of(self, model) -> dict:
+        label = model._meta.label_lower
+        if label not in self._keys:
+            self._keys[label] = {
+                row.pk: row.natural_key()
+                for row in model._default_manager.select_related(
+                    *(["content_type"] if label == "auth.permission" else [])
+                )
+            }
+        return self._keys[label]
+
+
+def serialised_rows(model, natural: NaturalKeys | None = None) -> Iterator[dict]:
+    """A model's rows exactly as `ArchiveSerializer` writes them, read as plain values: at
+    1.5 million rows (200,000 excerpts with their audit trail and history) building a model
+    instance per row, and a query per many-to-many field, made a backup take seven minutes."""
+    natural = natural or NaturalKeys()
+    opts = model._meta.concrete_model._meta
+    fields = [f for f in opts.local_fields if f.serialize]
+    many = [
+        f
+        for f in opts.local_many_to_many
+        if f.serialize and f.remote_field.through._meta.auto_created
     ]
-    return (
-        model._default_manager.order_by("pk")
-        .select_related(*named)
-        .prefetch_related(*[f.name for f in model._meta.many_to_many])
+    keyed = {
+        f.attname: natural.of(f.related_model)
+        for f in fields
+        if f.is_relation and f.related_model._meta.label_lower in ArchiveSerializer.NATURAL
+    }
+    label = str(opts)
+    rows = model._default_manager.order_by("pk").values_list(
+        opts.pk.attname, *(f.attname for f in fields)
     )
+    for chunk in _chunks(rows.iterator(chunk_size=CHUNK)):
+        related = {f.name: _many_to_many(f, [row[0] for row in chunk], natural) for f in many}
+        for pk, *values in chunk:
+            item = {"model": label, "pk": _plain(opts.pk, pk), "fields": {}}
+            for field, value in zip(fields, values, strict=True):
+                if field.attname in keyed:
+                    value = None if value is None else keyed[field.attname][value]
+                else:
+                    value = _plain(field, value)
+                item["fields"][field.name] = value
+            for field in many:
+                item["fields"][field.name] = related[field.name].get(pk, [])
+            yield item
+
+
+def _plain(field, value):
+    """What Django's python serializer makes of a field's value (`_value_from_field`)."""
+    if is_protected_type(value):
+        return value
+    return field.value_to_string(SimpleNamespace(**{field.attname: value}))
+
+
+def _many_to_many(field, pks: list, natural: NaturalKeys) -> dict:
+    through = field.remote_field.through
+    source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+    keys = (
+        natural.of(field.related_model)
+        if field.related_model._meta.label_lower in ArchiveSerializer.NATURAL
+        else None
+    )
+    related: dict = {}
+    pairs = through._base_manager.filter(**{f"{source}__in": pks}).order_by("pk")
+    for owner, other in pairs.values_list(f"{source}_id", f"{target}_id"):
+        related.setdefault(owner, []).append(keys[other] if keys else other)
+    return related
 
 
 def _chunks(iterable, size: int = CHUNK):
