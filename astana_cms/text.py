@@ -272,3 +272,14 @@ def postgres_fold_function() -> str:
         f"SELECT lower(CASE WHEN value ~ {literal(bracket(others))} THEN {rare} ELSE {common} END)"
         " $$ LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT"
     )
+
+
+def shortened(text: str, length: int) -> str:
+    """`text` cut to `length` characters with an ellipsis, as Django's `Truncator.chars` cuts
+    it (marks such as Arabic vowels not counted), without its cost for a text already short
+    enough: an import names thousands of excerpts in its audit trail."""
+    if len(text) <= length:
+        return text
+    from django.utils.text import Truncator
+
+    return Truncator(text).chars(length)

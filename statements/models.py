@@ -29,6 +29,7 @@ from astana_cms.editorial.models import (
     state_constraint,
     workflow_permissions,
 )
+from astana_cms.text import shortened
 from rounds.models import Actor, Round
 
 from . import search
@@ -404,7 +405,7 @@ class Excerpt(EditorialEntry):
         ]
 
     def __str__(self) -> str:
-        return Truncator(self.text).chars(80)
+        return shortened(self.text, 80)
 
     def get_absolute_url(self) -> str:
         return reverse("public:excerpt", args=[self.pk])
@@ -764,4 +765,4 @@ class Suggestion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return Truncator(self.text).chars(80)
+        return shortened(self.text, 80)

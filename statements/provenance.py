@@ -90,7 +90,7 @@ def _spans(quote: str, text: str) -> tuple[list[tuple[int, int]], str]:
     return spans, (Method.NORMALISED if spans else Method.NONE)
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=256)
 def normalised(text: str) -> Folded:
     """`normalise(text)`, remembered: an import anchors many quotes in the same few sources."""
     return normalise(text)
@@ -258,7 +258,7 @@ class Capture:
         self.blocks = blocks
 
     @classmethod
-    @lru_cache(maxsize=32)
+    @lru_cache(maxsize=4096)  # an import's rows name their sources in any order
     def of(cls, text: str) -> Capture:
         """The capture of `text`, cut once however many excerpts of it are anchored."""
         return cls(text)

@@ -13,9 +13,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from astana_cms.text import shortened
 
 from .cache import public_record_changed
 
@@ -269,7 +270,7 @@ class EditorialEntry(models.Model):
 
 def entry_label(entry: models.Model) -> str:
     """How an audit record names its entry, as it was then (it may be deleted later)."""
-    return Truncator(str(entry)).chars(200)
+    return shortened(str(entry), 200)
 
 
 def in_reader_language(arabic: str, english: str) -> str:
