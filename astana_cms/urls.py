@@ -7,6 +7,7 @@ from django.templatetags.static import static
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from astana_cms.editorial.cache import cached_public_page
 from astana_cms.health import healthz
 from public.sitemaps import SITEMAPS
 
@@ -36,16 +37,17 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("robots.txt", robots_txt, name="robots"),
     path("healthz", healthz, name="healthz"),
-    # An index of sections, each paged at Django's (and the protocol's) 50,000 URLs.
+    # An index of sections, each paged (public/sitemaps.py); kept in the public cache, as a
+    # page of 10,000 URLs takes seconds to write.
     path(
         "sitemap.xml",
-        sitemap_views.index,
+        cached_public_page(sitemap_views.index),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
         name="sitemap",
     ),
     path(
         "sitemap-<section>.xml",
-        sitemap_views.sitemap,
+        cached_public_page(reads=["p"])(sitemap_views.sitemap),
         {"sitemaps": SITEMAPS},
         name="sitemap_section",
     ),

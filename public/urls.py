@@ -1,5 +1,7 @@
 from django.urls import path
 
+from astana_cms.editorial.cache import cached_public_page
+
 from . import feeds, views
 
 app_name = "public"
@@ -21,8 +23,8 @@ urlpatterns = [
     path("data/", views.data, name="data"),
     path("data/excerpts.schema.json", views.download_schema, name="download_schema"),
     path("data/excerpts.<str:fmt>", views.download, name="download"),
-    path("feeds/excerpts/", feeds.ExcerptFeed(), name="feed"),
-    path("feeds/rounds/<slug:slug>/", feeds.RoundFeed(), name="round_feed"),
-    path("feeds/actors/<slug:slug>/", feeds.ActorFeed(), name="actor_feed"),
-    path("feeds/topics/<slug:slug>/", feeds.TopicFeed(), name="topic_feed"),
+    path("feeds/excerpts/", cached_public_page(feeds.ExcerptFeed()), name="feed"),
+    path("feeds/rounds/<slug:slug>/", cached_public_page(feeds.RoundFeed()), name="round_feed"),
+    path("feeds/actors/<slug:slug>/", cached_public_page(feeds.ActorFeed()), name="actor_feed"),
+    path("feeds/topics/<slug:slug>/", cached_public_page(feeds.TopicFeed()), name="topic_feed"),
 ]

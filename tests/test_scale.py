@@ -217,3 +217,29 @@ def test_without_a_cache_the_counts_are_made_afresh(client, archive, settings):
     assert response.context["excerpt_count"] == 2
     topics = client.get(reverse("public:topics")).context["topics"]
     assert [(t, t.excerpt_count) for t in topics] == [(archive["topic"], 2)]
+
+
+@pytest.mark.parametrize("url", ["feed", "sitemap"])
+def test_feeds_and_sitemaps_are_kept_until_a_publication(
+    client, archive, django_capture_on_commit_callbacks, url
+):
+    """A sitemap page takes seconds to write at 200,000 excerpts: it is kept in the public
+    cache, and a publication (or a withdrawal) renews it at once."""
+    url = reverse("public:feed") if url == "feed" else "/sitemap-excerpts.xml"
+    draft = Excerpt.objects.get(state=State.DRAFT)
+    before = body_of(client.get(url))
+    with CaptureQueriesContext(connection) as captured:
+        assert body_of(client.get(url)) == before
+    assert not captured.captured_queries
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.verify(draft, UserFactory(role="Verifier"), "checked")
+        workflow.publish(draft, UserFactory(role="Publisher"))
+    assert draft.get_absolute_url() in body_of(client.get(url))
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.withdraw(draft, UserFactory(role="Publisher"), "نُسب خطأً")
+    assert draft.get_absolute_url() not in body_of(client.get(url))
+
+
+def body_of(response) -> str:
+    assert response.status_code == 200
+    return response.content.decode()
