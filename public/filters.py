@@ -3,6 +3,9 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from rounds.models import Round
@@ -11,6 +14,24 @@ from statements.models import Excerpt, Outlet
 from .selectors import most_quoted, outlet_ids, public_topics, speakers
 
 SPEAKERS_OFFERED = 100
+
+
+class QuickSelect(forms.Select):
+    """A select written in Python, every label escaped: Django's renders a template for each
+    option, which was half of the search page's time with its two hundred options."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        chosen = {str(v) for v in self.format_value(value)}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, mark_safe(" selected") if str(key) in chosen else "", label)
+                for key, label in self.choices
+            ),
+        )
+        return format_html("<select{}>{}</select>", flatatt(final), options)
 
 
 def _rounds(request):
@@ -81,6 +102,10 @@ class ExcerptFilter(django_filters.FilterSet):
         offered = most_quoted(SPEAKERS_OFFERED)
         chosen = Q(slug=self.data.get("speaker") or None)
         actors = field.queryset.filter(Q(pk__in=offered) | chosen)
-        field.widget.choices = [("", field.empty_label)] + [
+        choices = [("", field.empty_label)] + [
             (actor.slug, field.label_from_instance(actor)) for actor in actors
         ]
+        for name, form_field in self.form.fields.items():
+            if isinstance(form_field.widget, forms.Select):
+                form_field.widget = QuickSelect(attrs=form_field.widget.attrs)
+                form_field.widget.choices = choices if name == "speaker" else form_field.choices

@@ -243,3 +243,23 @@ def test_feeds_and_sitemaps_are_kept_until_a_publication(
 def body_of(response) -> str:
     assert response.status_code == 200
     return response.content.decode()
+
+
+def test_the_search_filters_offer_the_most_quoted_and_the_one_chosen(client, monkeypatch, archive):
+    """The speaker list is bounded; the chosen speaker is always offered and selected, and
+    every label is escaped (the selects are written in Python, not through a template)."""
+    import public.filters
+
+    monkeypatch.setattr(public.filters, "SPEAKERS_OFFERED", 1)
+    quiet = ActorFactory(name_ar="<b>صوت</b>")
+    add_excerpts(1, speaker=quiet)
+    busy = archive["speaker"]
+    html = client.get(reverse("public:search")).content.decode()
+    assert f'<option value="{busy.slug}">' in html
+    assert quiet.slug not in html
+    html = client.get(
+        reverse("public:search"), {"speaker": quiet.slug, "round": archive["meeting"].slug}
+    ).content.decode()
+    assert f'<option value="{quiet.slug}" selected>&lt;b&gt;صوت&lt;/b&gt;</option>' in html
+    assert f'<option value="{archive["meeting"].slug}" selected>' in html
+    assert "<b>صوت</b>" not in html
