@@ -263,3 +263,14 @@ def test_the_search_filters_offer_the_most_quoted_and_the_one_chosen(client, mon
     assert f'<option value="{quiet.slug}" selected>&lt;b&gt;صوت&lt;/b&gt;</option>' in html
     assert f'<option value="{archive["meeting"].slug}" selected>' in html
     assert "<b>صوت</b>" not in html
+
+
+def test_a_searched_admin_list_says_more_than_past_its_cap(client, monkeypatch, archive, english):
+    from astana_cms.editorial.admin import SearchedPaginator
+
+    monkeypatch.setattr(SearchedPaginator, "COUNT_CAP", 3)
+    grow(archive)
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    response = client.get(reverse("admin:statements_excerpt_changelist"), {"q": "سوريا"})
+    html = response.content.decode()
+    assert "More than 3 results" in html and "4 results" not in html
