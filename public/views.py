@@ -429,6 +429,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
         page.object_list = [found[pk] for pk in ids if pk in found]
         for excerpt in page.object_list:
             excerpt.highlighted = search.highlight(excerpt.text, query)
+            if excerpt.translation_en:  # English readers see it first: a match there shows
+                excerpt.highlighted_translation = search.highlight(excerpt.translation_en, query)
     elif filtered:
         results = filtered_qs.order_by("-published_at", "-pk")
         paginator = CappedPaginator(results, PER_PAGE, results)

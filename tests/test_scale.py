@@ -274,3 +274,16 @@ def test_a_searched_admin_list_says_more_than_past_its_cap(client, monkeypatch, 
     response = client.get(reverse("admin:statements_excerpt_changelist"), {"q": "سوريا"})
     html = response.content.decode()
     assert "More than 3 results" in html and "4 results" not in html
+
+
+def test_an_english_reader_sees_the_words_found_in_the_translation(client, archive):
+    """English readers read the newsroom's translation first: a search marks its words there,
+    and the speaker's own words still follow."""
+    excerpt = archive["excerpt"]
+    Excerpt.objects.filter(pk=excerpt.pk).update(translation_en="The solution is not military")
+    from statements.models import SearchEntry
+
+    SearchEntry.sync([excerpt.pk])
+    html = client.get("/en/search/", {"q": "military"}).content.decode()
+    assert "The solution is not <mark>military</mark>" in html
+    assert excerpt.text in html
