@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from astana_cms.editorial.models import (
@@ -69,7 +70,7 @@ class Actor(Bilingual):
 
     class Kind(models.TextChoices):
         PERSON = "person", _("Person")
-        STATE = "state", _("State")
+        STATE = "state", pgettext_lazy("actor kind", "State")
         DELEGATION = "delegation", _("Delegation")
         ORGANISATION = "organisation", _("Organisation")
         GROUP = "group", _("Group of actors")
