@@ -429,8 +429,11 @@ def search_page(request: HttpRequest) -> HttpResponse:
         page.object_list = [found[pk] for pk in ids if pk in found]
         for excerpt in page.object_list:
             excerpt.highlighted = search.highlight(excerpt.text, query)
-            if excerpt.translation_en:  # English readers see it first: a match there shows
-                excerpt.highlighted_translation = search.highlight(excerpt.translation_en, query)
+            # English readers read the translation first when the words were found in it;
+            # found only in the speaker's words, those come first, marked.
+            marked = search.highlight(excerpt.translation_en or "", query)
+            if "<mark>" in marked:
+                excerpt.highlighted_translation = marked
     elif filtered:
         results = filtered_qs.order_by("-published_at", "-pk")
         paginator = CappedPaginator(results, PER_PAGE, results)

@@ -285,3 +285,13 @@ def test_an_english_reader_sees_the_words_found_in_the_translation(client, archi
     html = client.get("/en/search/", {"q": "military"}).content.decode()
     assert "The solution is not <mark>military</mark>" in html
     assert excerpt.text in html
+
+
+def test_an_english_reader_sees_first_the_words_a_search_found(client, archive):
+    """Found only in the speaker's words, those come first, marked (the translation, which
+    does not hold them, is not shown in the result)."""
+    excerpt = archive["excerpt"]
+    Excerpt.objects.filter(pk=excerpt.pk).update(translation_en="The solution is not military")
+    html = client.get("/en/search/", {"q": "سوريا"}).content.decode()
+    assert "<mark>سوريا</mark>" in html
+    assert "The solution is not military" not in html
