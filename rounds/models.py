@@ -165,6 +165,13 @@ class Round(Bilingual, EditorialEntry):
     )
     history = HistoricalRecords(excluded_fields=HISTORY_EXCLUDED_FIELDS)
 
+    VERIFICATION_CHECKS = (
+        ("dates", _("the dates")),
+        ("venue", _("the venue")),
+        ("participants", _("the participants")),
+        ("outcomes", _("the summary and outcomes")),
+    )
+
     # Who took part is part of the public record of a meeting: corrected like its dates.
     REVIEWED_RELATIONS = ("participations",)
 

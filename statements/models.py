@@ -153,6 +153,13 @@ class Source(EditorialEntry):
     notes = models.TextField(_("editor's notes"), blank=True)
     history = HistoricalRecords(excluded_fields=HISTORY_EXCLUDED_FIELDS)
 
+    VERIFICATION_CHECKS = (
+        ("capture", _("the captured text, against the original")),
+        ("outlet", _("the outlet and address")),
+        ("date", _("the publication date")),
+        ("headline", _("the headline and byline")),
+    )
+
     objects = SourceQuerySet.as_manager()
 
     INTERNAL_FIELDS = ("notes",)
@@ -263,6 +270,7 @@ class ExcerptQuerySet(EditorialQuerySet):
 
 # What anchoring derives from the quote and its source's text, and stores; never typed.
 DERIVED_ANCHOR_FIELDS = (
+    "typed_text",
     "start",
     "end",
     "occurrences",
@@ -315,6 +323,9 @@ class Excerpt(EditorialEntry):
     )
     # The W3C TextQuoteSelector of the anchored passage, to find it again after a recapture.
     quote_exact = models.TextField(_("anchored passage"), blank=True, editable=False)
+    # What the editor typed, when it differs from the source's words it found (other hamza,
+    # quote marks, a slip): the verifier sees the two side by side.
+    typed_text = models.TextField(_("quote as typed"), blank=True, editable=False)
     quote_prefix = models.CharField(_("text before"), max_length=64, blank=True, editable=False)
     quote_suffix = models.CharField(_("text after"), max_length=64, blank=True, editable=False)
     anchor_problem = models.TextField(_("anchoring problem"), blank=True, editable=False)
@@ -364,6 +375,14 @@ class Excerpt(EditorialEntry):
     INTERNAL_FIELDS = ("notes",)
     # The newsroom's translation, marked as such on the public page.
     DIRECT_CORRECTION_FIELDS = ("translation_en",)
+
+    VERIFICATION_CHECKS = (
+        ("words", _("the words, against the source")),
+        ("speaker", _("the speaker")),
+        ("round", _("the round")),
+        ("date", _("the date")),
+        ("kind", _("the kind of passage")),
+    )
 
     # Saving with these fields (or all fields) re-anchors the quote in its source.
     ANCHOR_INPUTS = frozenset({"text", "source", "occurrence"})
@@ -447,8 +466,11 @@ class Excerpt(EditorialEntry):
 
     def anchor(self) -> Anchor:
         """Locate the quote in the source's captured text and remember where."""
+        typed, anchored = self.text, self.quote_exact
         found = locate(self.text, self.source.text, self.occurrence)
         self.apply_anchor(found)
+        if typed != anchored:  # newly typed: keep it if the source's words differ from it
+            self.typed_text = typed if found.found and typed != self.text else ""
         return found
 
     def apply_anchor(self, found: Anchor, broken: bool = False) -> None:

@@ -31,10 +31,10 @@ MODELS = ["round", "source", "excerpt"]
 # What each role may do, and from which state each transition starts.
 GRANTS = {"Editor": set(), "Verifier": {"verify", "return"}, "Publisher": {"publish", "withdraw"}}
 STARTS = {
-    "verify": State.DRAFT,
-    "publish": State.VERIFIED,
-    "return": State.VERIFIED,
-    "withdraw": State.PUBLISHED,
+    "verify": {State.DRAFT},
+    "publish": {State.VERIFIED},
+    "return": {State.DRAFT, State.VERIFIED},
+    "withdraw": {State.PUBLISHED},
 }
 TARGETS = {
     "verify": State.VERIFIED,
@@ -45,13 +45,15 @@ TARGETS = {
 WRONG_STATE = {
     "verify": "Only drafts can be verified; this entry is {state}.",
     "publish": "Only verified entries can be published; this entry is {state}.",
-    "return": "Only verified entries can be returned to draft; this entry is {state}.",
+    "return": (
+        "Only drafts and verified entries can be returned to their author; this entry is {state}."
+    ),
     "withdraw": "Only published entries can be withdrawn; this entry is {state}.",
 }
 NO_PERMISSION = {
     "verify": "You do not have permission to verify {plural}.",
     "publish": "You do not have permission to publish {plural}.",
-    "return": "You do not have permission to return to draft {plural}.",
+    "return": "You do not have permission to return {plural}.",
     "withdraw": "You do not have permission to withdraw {plural}.",
 }
 
@@ -76,7 +78,7 @@ def entry_in_state(model: str, state: str):
 def test_permission_matrix(role, transition, state, model):
     user = UserFactory(role=role)
     entry = entry_in_state(model, state)
-    allowed = transition in GRANTS[role] and state == STARTS[transition]
+    allowed = transition in GRANTS[role] and state in STARTS[transition]
     note = "سبب" if transition in ("return", "withdraw") else ""
     before = AuditRecord.objects.count()
 
@@ -341,7 +343,7 @@ def test_concurrent_transitions_happen_once(transition):
     """Two people acting on the same entry at the same moment, on two connections."""
     if connection.vendor != "postgresql":
         pytest.skip("row locks between concurrent connections are a PostgreSQL matter")
-    start_state = STARTS[transition]
+    (start_state,) = STARTS[transition] - {State.DRAFT} or STARTS[transition]
     entry = entry_in_state("round", start_state)
     users = [
         UserFactory(role="Publisher" if transition == "publish" else "Verifier") for _ in range(2)
@@ -400,3 +402,71 @@ class TestOneActionOneGroup:
         records = AuditRecord.objects.filter(action="verify")
         assert len(set(records.values_list("group", flat=True))) == 1
         assert sorted(records.values_list("label", flat=True)) == sorted(str(r) for r in rounds)
+
+
+# --- The verifier's decision: what was checked, on which version; returning a draft ----------
+
+
+class TestVerifierDecision:
+    def test_verify_records_what_was_checked_and_the_values_verified(self):
+        verifier = UserFactory(role="Verifier")
+        excerpt = ExcerptFactory()
+        checks = [name for name, _label in Excerpt.VERIFICATION_CHECKS]
+        record = workflow.verify(excerpt, verifier, checked=checks, expected_version=1)
+        assert record.checked == checks
+        assert record.values["text"] == excerpt.text
+        assert record.values["speaker"] == excerpt.speaker_id
+
+    def test_verify_from_the_desk_needs_every_check(self):
+        verifier = UserFactory(role="Verifier")
+        excerpt = ExcerptFactory()
+        with pytest.raises(TransitionRefused) as refused:
+            workflow.verify(excerpt, verifier, checked=["words", "speaker"])
+        assert refused.value.message == (
+            "Confirm each check before verifying: the round, the date, the kind of passage."
+        )
+        excerpt.refresh_from_db()
+        assert excerpt.state == State.DRAFT
+
+    def test_a_decision_on_an_older_version_says_who_changed_it_and_when(self):
+        editor = UserFactory(username="nour", first_name="Nour", role="Editor")
+        verifier = UserFactory(role="Verifier")
+        excerpt = ExcerptFactory()
+        opened = excerpt.version
+        stale = Excerpt.objects.get(pk=excerpt.pk)
+        excerpt.translation_en = "The solution in Syria is not military"
+        workflow.save_edit(excerpt, editor)
+        with pytest.raises(TransitionRefused) as refused:
+            workflow.verify(stale, verifier, expected_version=opened)
+        assert refused.value.message.startswith("Nour changed this entry at ")
+        assert refused.value.message.endswith(
+            "after you opened it: look at it again before you decide."
+        )
+        assert refused.value.reason == "changed meanwhile"
+        # The same refusal for a return, so neither decision lands on words nobody checked.
+        with pytest.raises(TransitionRefused):
+            workflow.return_to_draft(stale, verifier, "سبب", expected_version=opened)
+        assert AuditRecord.for_entry(excerpt).filter(action__in=["verify", "return"]).count() == 0
+
+    def test_a_returned_draft_waits_for_its_author_not_the_verifier(self):
+        editor = UserFactory(role="Editor")
+        verifier = UserFactory(role="Verifier")
+        excerpt = ExcerptFactory()
+        excerpt.record_change(editor)
+        excerpt.save()
+        queue = workflow.QUEUES["my-verification"]
+        returned = workflow.QUEUES["returned"]
+        assert list(queue.entries(Excerpt, verifier)) == [excerpt]
+
+        workflow.return_to_draft(excerpt, verifier, "المتحدث غير مذكور في الفقرة")
+        excerpt.refresh_from_db()
+        assert excerpt.state == State.DRAFT
+        assert list(queue.entries(Excerpt, verifier)) == []
+        assert list(returned.entries(Excerpt, editor)) == [excerpt]
+
+        # The author answers with an edit: it is the verifier's again, and no longer "returned".
+        excerpt.notes = "أضفت اسم المتحدث"
+        excerpt.translation_en = "Answered"
+        workflow.save_edit(excerpt, editor)
+        assert list(queue.entries(Excerpt, verifier)) == [excerpt]
+        assert list(returned.entries(Excerpt, editor)) == []

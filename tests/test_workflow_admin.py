@@ -393,10 +393,12 @@ class TestEveryRefusalExplained:
 
         editor = UserFactory(username="ed", role="Editor")
         UserFactory(username="vera", role="Verifier")
-        (verify,) = workflow.offers(editor, draft, unpermitted=True)
+        verify, give_back = workflow.offers(editor, draft, unpermitted=True)
         assert verify.transition is workflow.VERIFY and not verify.permitted
         assert "verifier's step" in verify.refused
         assert verify.ask == ("vera",)
+        assert give_back.transition is workflow.RETURN and not give_back.permitted
+        assert "verifier's step" in give_back.refused
         assert workflow.offers(editor, draft) == []  # without `unpermitted`, as before
 
     def test_the_author_is_told_another_verifier_must_check(self, draft):
@@ -408,9 +410,11 @@ class TestEveryRefusalExplained:
         # The verifier wrote this draft (as if they had created it).
         type(draft).objects.filter(pk=draft.pk).update(created_by=author)
         draft.refresh_from_db()
-        (verify,) = workflow.offers(author, draft)
+        verify, give_back = workflow.offers(author, draft)
         assert "another verifier must check it" in verify.refused
         assert verify.ask == ("other",)
+        # Nor does the author return their own draft to themselves, as its checker.
+        assert "another verifier must check it" in give_back.refused
 
     @pytest.mark.parametrize(
         ("role", "step", "reason"),

@@ -128,7 +128,14 @@ def state_constraint(prefix: str) -> models.CheckConstraint:
 
 
 # What content history leaves out: the workflow's bookkeeping, which the audit trail records.
-HISTORY_EXCLUDED_FIELDS = ["state", "version", "published_at", "changed_at", "created_at"]
+HISTORY_EXCLUDED_FIELDS = [
+    "state",
+    "version",
+    "published_at",
+    "changed_at",
+    "created_at",
+    "assigned_to",
+]
 
 
 class EditorialEntry(models.Model):
@@ -171,6 +178,17 @@ class EditorialEntry(models.Model):
     )
 
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # Who is to take the next step (a verifier to check it, a publisher to release it): set
+    # through workflow.assign, cleared when the entry moves on. Not content: no author, no void.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     published_at = models.DateTimeField(
         _("first published at"), null=True, blank=True, editable=False
     )
@@ -185,6 +203,8 @@ class EditorialEntry(models.Model):
     DIRECT_CORRECTION_FIELDS: tuple[str, ...] = ()
     # Every other editable field is what readers see as the record: on a published entry it
     # changes only through a correction checked by a second person (workflow.propose_correction).
+    # What a verifier confirms against the evidence, each named in the verification's record.
+    VERIFICATION_CHECKS: tuple[tuple[str, str], ...] = ()
 
     class Meta:
         abstract = True
@@ -322,6 +342,7 @@ class AuditRecord(models.Model):
         PROPOSE = "propose", _("correction proposed")
         REJECT = "reject", _("correction rejected")
         DELETE = "delete", _("deleted")
+        ASSIGN = "assign", _("assigned")
 
     # The actions by which someone becomes an author of an entry's content.
     AUTHORING = ("create", "edit", "import")
@@ -363,6 +384,18 @@ class AuditRecord(models.Model):
             "Shared by the records of one user action (a publication with its source "
             "and round, one import)."
         ),
+    )
+    checked = models.JSONField(
+        _("checked"),
+        default=list,
+        blank=True,
+        help_text=_("What the verifier confirmed against the evidence (words, speaker, round…)."),
+    )
+    values = models.JSONField(
+        _("values verified"),
+        null=True,
+        blank=True,
+        help_text=_("The reviewed fields as verified: a re-check shows what changed since."),
     )
     revision = models.ForeignKey(
         "Revision",

@@ -10,6 +10,7 @@ Race safety: the entry's row is locked (PostgreSQL) and the state change is a co
 produce exactly one transition and one record, on every database.
 """
 
+from .assignment import NEXT_STEP, assign, assignable, may_assign
 from .core import (
     ACTION_VERBS,
     PUBLISH,
@@ -22,6 +23,7 @@ from .core import (
     User,
     may,
     one_action,
+    reviewed_values,
 )
 from .corrections import (
     CORRECTION_ACTIONS,
@@ -42,6 +44,7 @@ from .edits import (
     may_edit,
     may_open,
     record_imports,
+    returned_unchanged,
     save_edit,
     stale_refusal,
     void_verification,
@@ -62,6 +65,7 @@ from .transitions import (
 __all__ = [
     "ACTION_VERBS",
     "CORRECTION_ACTIONS",
+    "NEXT_STEP",
     "PUBLISH",
     "QUEUES",
     "RETURN",
@@ -74,6 +78,8 @@ __all__ = [
     "Transition",
     "TransitionRefused",
     "User",
+    "assign",
+    "assignable",
     "authors_since_verification",
     "awaiting_verification_by",
     "check_edit",
@@ -81,6 +87,7 @@ __all__ = [
     "field_value",
     "frozen_fields",
     "may",
+    "may_assign",
     "may_edit",
     "may_open",
     "offers",
@@ -96,6 +103,8 @@ __all__ = [
     "record_imports",
     "reject_correction",
     "return_to_draft",
+    "returned_unchanged",
+    "reviewed_values",
     "save_edit",
     "stale_refusal",
     "verify",

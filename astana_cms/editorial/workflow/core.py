@@ -3,6 +3,7 @@ the audit record, the locked row and the one conditional UPDATE that changes a s
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,8 +12,9 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -81,16 +83,19 @@ PUBLISH = Transition(
     label=_("Publish"),
     not_permitted=_("Publishing is a publisher's step, once a verifier has checked the entry."),
 )
+# A verifier returns a draft they checked and found wanting, or a verified entry, to its author.
 RETURN = Transition(
     "return",
     AuditRecord.Action.RETURN,
-    (State.VERIFIED,),
+    (State.DRAFT, State.VERIFIED),
     State.DRAFT,
-    _("Only verified entries can be returned to draft; this entry is %(state)s."),
-    _("not verified"),
-    ngettext_lazy("%(count)d returned to draft", "%(count)d returned to draft", "count"),
+    _("Only drafts and verified entries can be returned to their author; this entry is %(state)s."),
+    _("not a draft or verified"),
+    ngettext_lazy(
+        "%(count)d returned to their author", "%(count)d returned to their author", "count"
+    ),
     note_required=_("Give the reason for returning this entry: its author will see it."),
-    label=_("Return to draft"),
+    label=_("Return to author"),
     not_permitted=_("Returning an entry to its author is a verifier's step."),
 )
 WITHDRAW = Transition(
@@ -111,7 +116,7 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (VERIFY, PUBLISH, RETUR
 ACTION_VERBS = {
     "verify": _("verify"),
     "publish": _("publish"),
-    "return": _("return to draft"),
+    "return": _("return"),
     "withdraw": _("withdraw"),
     "correct": _("correct"),
 }
@@ -125,28 +130,28 @@ def may(user: User, action: str, model: type[models.Model] | models.Model) -> bo
     )
 
 
-def who_may(action: str, entry: EditorialEntry, *, excluding=(), limit: int = 5) -> list[str]:
-    """The active people who hold the workflow permission `action` on `entry` (superusers
-    aside), but those `excluding` (user ids): whom to ask."""
+def holders(action: str, model: type[models.Model] | models.Model) -> models.QuerySet:
+    """The active people granted the workflow permission `action` on `model`, through a group
+    or directly (superusers aside)."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Permission
 
-    opts = entry._meta
+    opts = model._meta
     permission = Permission.objects.filter(
         content_type__app_label=opts.app_label, codename=f"{action}_{opts.model_name}"
     ).first()
+    people = get_user_model().objects.filter(is_active=True)
     if permission is None:
-        return []
-    people = (
-        get_user_model()
-        .objects.filter(
-            models.Q(groups__permissions=permission) | models.Q(user_permissions=permission),
-            is_active=True,
-        )
-        .exclude(pk__in=list(excluding))
-        .distinct()
-        .order_by("username")[:limit]
-    )
+        return people.none()
+    return people.filter(
+        models.Q(groups__permissions=permission) | models.Q(user_permissions=permission)
+    ).distinct()
+
+
+def who_may(action: str, entry: EditorialEntry, *, excluding=(), limit: int = 5) -> list[str]:
+    """The active people who hold the workflow permission `action` on `entry` (superusers
+    aside), but those `excluding` (user ids): whom to ask."""
+    people = holders(action, entry).exclude(pk__in=list(excluding)).order_by("username")[:limit]
     return [person.get_full_name() or person.get_username() for person in people]
 
 
@@ -173,6 +178,8 @@ def _record(
     public: bool = False,
     four_eyes_override: bool = False,
     revision: Revision | None = None,
+    checked: list[str] | None = None,
+    values: dict | None = None,
 ) -> AuditRecord:
     return AuditRecord.objects.create(
         content_type=ContentType.objects.get_for_model(entry),
@@ -187,6 +194,8 @@ def _record(
         label=entry_label(entry),
         revision=revision,
         group=current_action(),
+        checked=list(checked or []),
+        values=values,
     )
 
 
@@ -215,7 +224,8 @@ def _move(entry: EditorialEntry, from_state: str, to_state: str) -> None:
     """The one place a state changes: a conditional UPDATE, refused if someone got there first.
 
     A change into or out of the public record clears the public pages' cache on commit."""
-    changes = {"state": to_state, "version": models.F("version") + 1}
+    # Each step is its own piece of work: whoever was assigned the last one is done with it.
+    changes = {"state": to_state, "version": models.F("version") + 1, "assigned_to": None}
     if to_state == State.PUBLISHED and entry.published_at is None:
         changes["published_at"] = timezone.now()
     moved = type(entry).objects.filter(pk=entry.pk, state=from_state)._move_state(**changes)
@@ -229,6 +239,48 @@ def _move(entry: EditorialEntry, from_state: str, to_state: str) -> None:
     if State.PUBLISHED in (from_state, to_state):
         public_record_changed()
         publicity_changed.send(sender=type(entry), entry=entry)
+
+
+def field_value(entry: EditorialEntry, name: str):
+    """A reviewed field's value as a revision stores it (JSON: ids, ISO dates, sorted ids)."""
+    if name in entry.REVIEWED_RELATIONS:
+        return entry.related_value(name)
+    field_ = entry._meta.get_field(name)
+    if field_.many_to_many:
+        return sorted(item.pk for item in field_.value_from_object(entry))
+    return field_.value_from_object(entry)
+
+
+def reviewed_values(entry: EditorialEntry) -> dict:
+    """Every reviewed field's value, as JSON: what a verification confirmed, kept with it so a
+    re-check shows what changed since."""
+    return json.loads(
+        json.dumps(
+            {name: field_value(entry, name) for name in entry.reviewed_fields()},
+            cls=DjangoJSONEncoder,
+        )
+    )
+
+
+def changed_since_opened(current: EditorialEntry, expected_version: int | None) -> None:
+    """Refuse a decision taken on an older version than the row's: say who changed it, when."""
+    if expected_version is None or current.version == expected_version:
+        return
+    last = AuditRecord.for_entry(current).order_by("-pk").first()
+    who = (last.user.get_full_name() or last.user.get_username()) if last and last.user else None
+    raise TransitionRefused(
+        _(
+            "%(who)s changed this entry at %(when)s, after you opened it: look at it again "
+            "before you decide."
+        )
+        % {
+            "who": who or _("Someone"),
+            "when": formats.date_format(
+                timezone.localtime(last.at if last else current.changed_at), "DATETIME_FORMAT"
+            ),
+        },
+        _("changed meanwhile"),
+    )
 
 
 def _locked(entry: EditorialEntry) -> EditorialEntry:

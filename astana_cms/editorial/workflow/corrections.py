@@ -26,6 +26,7 @@ from .core import (
     _locked,
     _record,
     _require_permission,
+    field_value,
     may,
     one_action,
 )
@@ -36,16 +37,6 @@ from .transitions import _publish_dependency
 #
 # Readers keep the live entry while a correction waits: a verifier who did not propose it
 # checks it against the evidence, then a publisher publishes it with a public note.
-
-
-def field_value(entry: EditorialEntry, name: str):
-    """A reviewed field's value as a revision stores it (JSON: ids, ISO dates, sorted ids)."""
-    if name in entry.REVIEWED_RELATIONS:
-        return entry.related_value(name)
-    field_ = entry._meta.get_field(name)
-    if field_.many_to_many:
-        return sorted(item.pk for item in field_.value_from_object(entry))
-    return field_.value_from_object(entry)
 
 
 def _comparable(entry: EditorialEntry, name: str, value):

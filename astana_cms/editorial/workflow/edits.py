@@ -142,6 +142,26 @@ def awaiting_verification_by(model: type[EditorialEntry], user: User) -> models.
         model.objects.ready_for_verification()
         .exclude(changed_by=user.pk)
         .exclude(models.Exists(authored))
+        .exclude(models.Exists(returned_unchanged(model)))
+    )
+
+
+def returned_unchanged(model: type[EditorialEntry]) -> models.QuerySet:
+    """For a query of `model`'s entries (as a subquery on OuterRef("pk")): the return to its
+    author that nobody has answered with an edit yet. Such a draft waits for its author, not
+    for a verifier."""
+    of_model = AuditRecord.objects.filter(content_type=ContentType.objects.get_for_model(model))
+    last_authoring = (
+        of_model.filter(
+            object_id=models.OuterRef(models.OuterRef("pk")), action__in=AuditRecord.AUTHORING
+        )
+        .order_by("-pk")
+        .values("pk")[:1]
+    )
+    return of_model.filter(
+        object_id=models.OuterRef("pk"),
+        action=AuditRecord.Action.RETURN,
+        pk__gt=Coalesce(models.Subquery(last_authoring), 0),
     )
 
 

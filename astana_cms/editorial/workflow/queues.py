@@ -11,9 +11,9 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from ..models import AuditRecord, EditorialEntry, Revision, State
+from ..models import EditorialEntry, Revision, State
 from .core import User, may
-from .edits import awaiting_verification_by
+from .edits import awaiting_verification_by, returned_unchanged
 
 
 @dataclass(frozen=True)
@@ -41,12 +41,13 @@ def _corrections_to_publish(model, user) -> models.QuerySet:
 
 
 def _returned_to_me(model, user) -> models.QuerySet:
-    returns = AuditRecord.objects.filter(
-        content_type=ContentType.objects.get_for_model(model), action=AuditRecord.Action.RETURN
-    )
     return model.objects.filter(
-        state=State.DRAFT, changed_by=user, pk__in=returns.values("object_id")
+        models.Exists(returned_unchanged(model)), state=State.DRAFT, changed_by=user
     )
+
+
+def _assigned_to_me(model, user) -> models.QuerySet:
+    return model.objects.filter(assigned_to=user).exclude(state=State.WITHDRAWN)
 
 
 QUEUES: dict[str, Queue] = {
@@ -82,6 +83,7 @@ QUEUES: dict[str, Queue] = {
             "publish",
             lambda model, user: model.objects.flagged(),
         ),
+        Queue("assigned", _("Assigned to me"), None, _assigned_to_me),
         Queue("returned", _("Returned to me"), None, _returned_to_me),
     )
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -30,8 +31,10 @@ from .core import (
     _record,
     _refresh_caller_copy,
     _require_permission,
+    changed_since_opened,
     may,
     one_action,
+    reviewed_values,
     who_may,
 )
 from .edits import authors_since_verification
@@ -45,6 +48,8 @@ def _perform(
     *,
     four_eyes_override: bool = False,
     with_dependencies: bool = False,
+    expected_version: int | None = None,
+    checked: Sequence[str] | None = None,
 ) -> AuditRecord:
     note = (note or "").strip()
     with one_action(), transaction.atomic():
@@ -55,14 +60,27 @@ def _perform(
                 transition.wrong_state % {"state": current.get_state_display()},
                 transition.wrong_state_reason,
             )
+        changed_since_opened(current, expected_version)
         if transition.note_required and not note:
             raise TransitionRefused(transition.note_required, _("no note"))
 
         # Four eyes: nobody who wrote any of the content since it was last verified verifies
-        # it (a superuser may override, and the record says so).
-        override = transition is VERIFY and user.pk in authors_since_verification(current)
-        if override and not (four_eyes_override and user.is_superuser):
+        # it, or returns it to its author as its checker (a superuser may override a
+        # verification, and the record says so).
+        checks = transition is VERIFY or (transition is RETURN and current.state == State.DRAFT)
+        override = checks and user.pk in authors_since_verification(current)
+        if override and not (four_eyes_override and user.is_superuser and transition is VERIFY):
             raise TransitionRefused(FOUR_EYES, _("four eyes"))
+        if checked is not None and transition is VERIFY:
+            missing = [label for name, label in current.VERIFICATION_CHECKS if name not in checked]
+            if missing:
+                raise TransitionRefused(
+                    format_lazy(
+                        _("Confirm each check before verifying: {checks}."),
+                        checks=", ".join(map(str, missing)),
+                    ),
+                    _("not checked"),
+                )
 
         if transition in (VERIFY, PUBLISH):
             problems = current.verification_problems()
@@ -80,6 +98,7 @@ def _perform(
             for revision in Revision.objects.of(current).open():
                 reject_correction(revision, user, _("The entry was withdrawn."))
         _move(current, from_state, transition.target)
+        known = {name for name, _label in current.VERIFICATION_CHECKS}
         record = _record(
             current,
             transition.action,
@@ -89,6 +108,8 @@ def _perform(
             note,
             public=transition.public_note,
             four_eyes_override=override,
+            checked=[name for name in checked or () if name in known],
+            values=reviewed_values(current) if transition is VERIFY else None,
         )
     _refresh_caller_copy(entry, current)
     return record
@@ -118,10 +139,26 @@ def _publish_dependency(dependency: EditorialEntry, user: User, with_dependencie
 
 
 def verify(
-    entry: EditorialEntry, user: User, note: str = "", *, four_eyes_override: bool = False
+    entry: EditorialEntry,
+    user: User,
+    note: str = "",
+    *,
+    four_eyes_override: bool = False,
+    checked: Sequence[str] | None = None,
+    expected_version: int | None = None,
 ) -> AuditRecord:
-    """A verifier confirms a draft against its evidence."""
-    return _perform(VERIFY, entry, user, note, four_eyes_override=four_eyes_override)
+    """A verifier confirms a draft against its evidence. From the verification desk, `checked`
+    names what they checked (every one of the entry's VERIFICATION_CHECKS, or it is refused)
+    and `expected_version` the version they looked at; both go into the record."""
+    return _perform(
+        VERIFY,
+        entry,
+        user,
+        note,
+        four_eyes_override=four_eyes_override,
+        checked=checked,
+        expected_version=expected_version,
+    )
 
 
 def publish(
@@ -131,9 +168,17 @@ def publish(
     return _perform(PUBLISH, entry, user, note, with_dependencies=with_dependencies)
 
 
-def return_to_draft(entry: EditorialEntry, user: User, reason: str) -> AuditRecord:
-    """A verifier sends a verified entry back to its author, saying why."""
-    return _perform(RETURN, entry, user, reason)
+def return_to_draft(
+    entry: EditorialEntry,
+    user: User,
+    reason: str,
+    *,
+    checked: Sequence[str] | None = None,
+    expected_version: int | None = None,
+) -> AuditRecord:
+    """A verifier sends a draft they checked, or a verified entry, back to its author, saying
+    why; the author finds it among what was returned to them."""
+    return _perform(RETURN, entry, user, reason, checked=checked, expected_version=expected_version)
 
 
 def withdraw(entry: EditorialEntry, user: User, note: str) -> AuditRecord:
@@ -175,7 +220,8 @@ def offers(user: User, entry: EditorialEntry, *, unpermitted: bool = False) -> l
     for name, transition in TRANSITIONS.items():
         if entry.state not in transition.sources:
             continue
-        authors = authors_since_verification(entry) if transition is VERIFY else set()
+        checks = transition is VERIFY or (transition is RETURN and entry.state == State.DRAFT)
+        authors = authors_since_verification(entry) if checks else set()
         if not may(user, name, entry):
             if unpermitted:
                 ask = tuple(who_may(name, entry, excluding=authors))
@@ -184,8 +230,8 @@ def offers(user: User, entry: EditorialEntry, *, unpermitted: bool = False) -> l
                 )
             continue
         refused, override, ask = "", False, ()
-        if transition is VERIFY and user.pk in authors:
-            override = bool(user.is_superuser)
+        if checks and user.pk in authors:
+            override = bool(user.is_superuser) and transition is VERIFY
             refused = "" if override else str(FOUR_EYES)
             ask = () if override else tuple(who_may(name, entry, excluding=authors))
         problems = ()
