@@ -28,6 +28,7 @@ from astana_cms.imports.admin import SpreadsheetImportMixin
 from rounds.models import Actor
 
 from .capture import recapture_plan
+from .desk import capture_facts, excerpt_evidence
 from .models import Excerpt, Outlet, Source, Topic, sha256_of
 from .provenance import Capture, locate, not_found_message
 
@@ -818,6 +819,11 @@ class SourceAdmin(CaptureAdminMixin, SpreadsheetImportMixin, EditorialAdmin):
         }
         return TemplateResponse(request, "admin/statements/recapture.html", context)
 
+    verification_evidence_template = "admin/statements/source/verification_evidence.html"
+
+    def verification_evidence(self, request, obj: Source) -> dict:
+        return {"capture": capture_facts(obj), "highlighted": capture_with_excerpts(obj)}
+
     @admin.display(description=_("captured text"))
     def highlighted_capture(self, obj: Source) -> SafeString:
         if obj.pk is None:
@@ -879,3 +885,8 @@ class ExcerptAdmin(SpreadsheetImportMixin, EditorialAdmin):
     @admin.display(description=_("passage in the source"))
     def provenance(self, obj: Excerpt) -> SafeString:
         return passage_in_context(obj)
+
+    verification_evidence_template = "admin/statements/excerpt/verification_evidence.html"
+
+    def verification_evidence(self, request, obj: Excerpt) -> dict:
+        return excerpt_evidence(obj)

@@ -37,6 +37,7 @@ from .changes import (
     WordDiffContextHelper,
     correction_context,
 )
+from .desk import VerificationDeskMixin, desk_url
 from .forms import EditorialForm, proposal_value, relation_name
 from .models import UNDELETABLE_STATES, AuditRecord, Revision, State
 
@@ -185,7 +186,7 @@ class SearchedPaginator(CappedPaginator):
     COUNT_CAP = 1_000
 
 
-class EditorialAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
+class EditorialAdmin(VerificationDeskMixin, FoldedSearchMixin, SimpleHistoryAdmin):
     """State is shown, never edited here: only the workflow module moves an entry."""
 
     form = EditorialForm
@@ -458,6 +459,11 @@ class EditorialAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
                 "offer": offer,
             }
             return TemplateResponse(request, "admin/editorial/refused.html", context, status=403)
+        if request.method != "POST" and (
+            transition is workflow.VERIFY
+            or (transition is workflow.RETURN and obj.state == State.DRAFT)
+        ):
+            return HttpResponseRedirect(desk_url(obj))  # checked beside its evidence
         if request.method == "POST":
             try:
                 workflow.perform(

@@ -114,3 +114,42 @@ def word_diff(old: str, new: str) -> tuple[SafeString, SafeString]:
             new_html.append(f"<ins>{after}</ins>")
     # Every piece above was escaped before it was wrapped.
     return mark_safe("".join(old_html)), mark_safe("".join(new_html))  # noqa: S308
+
+
+def char_diff(old: str, new: str) -> tuple[SafeString, SafeString]:
+    """Both texts, escaped, with removed characters in <del> and added ones in <ins>: the one
+    hamza or quote mark that differs between what an editor typed and the source's words."""
+    old_html, new_html = [], []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        before, after = conditional_escape(old[a1:a2]), conditional_escape(new[b1:b2])
+        if op == "equal":
+            old_html.append(before)
+            new_html.append(after)
+            continue
+        if before:
+            old_html.append(f"<del>{before}</del>")
+        if after:
+            new_html.append(f"<ins>{after}</ins>")
+    # Every piece above was escaped before it was wrapped.
+    return mark_safe("".join(old_html)), mark_safe("".join(new_html))  # noqa: S308
+
+
+def changes_since(entry, values: dict) -> list[tuple[str, SafeString | str, SafeString | str]]:
+    """(label, then, now) for each reviewed field whose value differs from `values` (what a
+    verification confirmed), texts diffed word by word."""
+    rows = []
+    current = workflow.reviewed_values(entry)  # as JSON, like `values`
+    for name, then in values.items():
+        now = current.get(name, then)
+        if now == then:
+            continue
+        field = entry._meta.get_field(name)
+        label = (
+            getattr(field, "verbose_name", None) or field.related_model._meta.verbose_name_plural
+        )
+        old, new = describe_value(entry, name, then), describe_value(entry, name, now)
+        if isinstance(then, str) and isinstance(now, str):
+            old, new = word_diff(old, new)
+        rows.append((str(label), old, new))
+    return rows

@@ -70,7 +70,12 @@ def workflow_dashboard(context) -> dict:
                     "entries": [
                         (
                             title,
-                            reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[pk]),
+                            # What awaits my verification opens at the desk, beside its evidence.
+                            reverse(
+                                f"admin:{opts.app_label}_{opts.model_name}_"
+                                + ("verification" if queue.name == "my-verification" else "change"),
+                                args=[pk],
+                            ),
                             returns.get(pk),
                         )
                         for pk, title in listed
