@@ -1,5 +1,8 @@
 from django.contrib import admin
 from django.db.models import Count
+from django.utils import formats
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from astana_cms.editorial.admin import (
@@ -69,17 +72,14 @@ class ParticipationInline(ReviewedParentInline, admin.TabularInline):
 class RoundAdmin(SpreadsheetImportMixin, EditorialAdmin):
     import_kind = "rounds"
     list_display = (
-        "name_ar",
-        "name_en",
-        "kind",
-        "number",
-        "start_date",
-        "end_date",
-        "venue_name_en",
+        "title",
+        "dates",
+        "venue",
         "participant_count",
-        "state",
+        "state_badge",
+        "assignee",
+        "changed",
     )
-    list_display_links = ("name_ar", "name_en")
     list_filter = ("state", "kind", "venue")
     list_select_related = ("venue",)
     search_fields = ("name_ar", "name_en", "slug", "venue__name_ar", "venue__aliases__name")
@@ -104,6 +104,24 @@ class RoundAdmin(SpreadsheetImportMixin, EditorialAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(participant_total=Count("participations"))
+
+    @admin.display(description=_("round"), ordering="start_date")
+    def title(self, obj: Round) -> SafeString:
+        return format_html(
+            '<span class="list-name"><span dir="auto">{}</span><br><small dir="auto">{}</small>'
+            "</span>",
+            obj.name_ar,
+            obj.name_en,
+        )
+
+    @admin.display(description=_("dates"), ordering="start_date")
+    def dates(self, obj: Round) -> SafeString | str:
+        if obj.start_date == obj.end_date:
+            return formats.date_format(obj.start_date, "SHORT_DATE_FORMAT")
+        return (
+            f"{formats.date_format(obj.start_date, 'SHORT_DATE_FORMAT')} – "
+            + formats.date_format(obj.end_date, "SHORT_DATE_FORMAT")
+        )
 
     @admin.display(description=_("participants"), ordering="participant_total")
     def participant_count(self, obj: Round) -> int:

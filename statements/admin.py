@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import formats
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
@@ -25,6 +26,7 @@ from astana_cms.editorial.admin import (
 )
 from astana_cms.editorial.forms import EditorialForm, from_textarea
 from astana_cms.imports.admin import SpreadsheetImportMixin
+from astana_cms.text import shortened
 from rounds.models import Actor
 
 from .capture import recapture_plan
@@ -690,7 +692,15 @@ class SourceAdmin(CaptureAdminMixin, SpreadsheetImportMixin, EditorialAdmin):
     import_kind = "sources"
     change_list_template = "admin/statements/source/change_list.html"
     change_form_template = "admin/statements/source/change_form.html"
-    list_display = ("__str__", "outlet", "published_on", "language", "excerpt_count", "state")
+    list_display = (
+        "headline_cell",
+        "outlet",
+        "date",
+        "excerpt_count",
+        "state_badge",
+        "assignee",
+        "changed",
+    )
     list_filter = ("state", "outlet", "language")
     list_select_related = ("outlet",)
     search_fields = ("headline", "url", "byline", "outlet__name_ar", "outlet__name_en")
@@ -725,6 +735,16 @@ class SourceAdmin(CaptureAdminMixin, SpreadsheetImportMixin, EditorialAdmin):
     @admin.display(description=_("passage in the source"))
     def provenance(self, obj: Excerpt) -> SafeString:
         return passage_in_context(obj)
+
+    @admin.display(description=_("source"), ordering="headline")
+    def headline_cell(self, obj: Source) -> SafeString:
+        return format_html('<span class="list-name" dir="auto">{}</span>', obj)
+
+    @admin.display(description=_("date"), ordering="published_on")
+    def date(self, obj: Source) -> str:
+        return (
+            formats.date_format(obj.published_on, "SHORT_DATE_FORMAT") if obj.published_on else "—"
+        )
 
     def get_queryset(self, request):
         # A count per row of the page (an index lookup each), not a GROUP BY joining every
@@ -858,7 +878,7 @@ class SpeakerFilter(admin.SimpleListFilter):
 class ExcerptAdmin(SpreadsheetImportMixin, EditorialAdmin):
     import_kind = "excerpts"
     form = ExcerptForm
-    list_display = ("__str__", "speaker", "kind", "round", "source", "state")
+    list_display = ("quote", "speaker_cell", "round_cell", "state_badge", "assignee", "changed")
     # Plain related filters list the registry (23 meetings, a few topics and outlets) without
     # scanning the excerpts for the ones in use, as "related only" filters would on every view.
     list_filter = ("state", "kind", "round", SpeakerFilter, "topics", "source__outlet")
@@ -885,6 +905,20 @@ class ExcerptAdmin(SpreadsheetImportMixin, EditorialAdmin):
     @admin.display(description=_("passage in the source"))
     def provenance(self, obj: Excerpt) -> SafeString:
         return passage_in_context(obj)
+
+    @admin.display(description=_("speaker"), ordering="speaker__name_ar")
+    def speaker_cell(self, obj: Excerpt) -> SafeString:
+        return format_html('<span class="list-name" dir="auto">{}</span>', obj.speaker or "—")
+
+    @admin.display(description=_("round"), ordering="round__start_date")
+    def round_cell(self, obj: Excerpt) -> SafeString:
+        return format_html('<span class="list-name" dir="auto">{}</span>', obj.round or "—")
+
+    @admin.display(description=_("quoted text"))
+    def quote(self, obj: Excerpt) -> SafeString:
+        return format_html(
+            '<span class="list-quote" dir="auto">{}</span>', shortened(obj.text, 300)
+        )
 
     verification_evidence_template = "admin/statements/excerpt/verification_evidence.html"
 

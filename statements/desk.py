@@ -110,9 +110,10 @@ def excerpt_evidence(excerpt: Excerpt) -> dict:
         if naming:
             spans.append((naming[2], naming[3], "speaker-name"))
             shown_from = min(shown_from, naming[0])
-            evidence["sentence"] = _marked(
-                text, [(naming[2], naming[3], "speaker-name")], naming[0], naming[1]
-            )
+            if naming[0] > shown_from or naming[1] < block.end - 1:  # not the whole paragraph
+                evidence["sentence"] = _marked(
+                    text, [(naming[2], naming[3], "speaker-name")], naming[0], naming[1]
+                )
         evidence["paragraph"] = _marked(text, spans, shown_from, block.end)
         evidence["boilerplate"] = block.boilerplate
         if source.url:
@@ -133,7 +134,7 @@ def excerpt_facts(excerpt: Excerpt, naming) -> list[Fact]:
                 Fact(
                     gettext("Speaker"),
                     str(speaker),
-                    gettext("Named “%(name)s” in the sentence shown beside.")
+                    gettext("Named “%(name)s” in the text shown above.")
                     % {"name": as_written},
                 )
             )

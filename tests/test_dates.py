@@ -11,7 +11,6 @@ JUNE_21 = datetime.date(2023, 6, 21)
 pytestmark = pytest.mark.usefixtures("english")
 
 
-
 @pytest.mark.parametrize(
     "typed",
     [

@@ -13,9 +13,11 @@ from statements.models import Excerpt, Source
 from tests.factories import UserFactory
 from tests.helpers import empty_the_database, import_file
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("editor_account"), pytest.mark.usefixtures("english")]
-
-
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("editor_account"),
+    pytest.mark.usefixtures("english"),
+]
 
 
 def export_everything(file_format: str) -> dict[str, bytes]:

@@ -14,17 +14,22 @@ from rounds.models import Round
 from tests.factories import ActorFactory, UserFactory
 from tests.helpers import database_snapshot, import_file
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("editor_account"), pytest.mark.usefixtures("english")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("editor_account"),
+    pytest.mark.usefixtures("english"),
+]
 
 
 DATA = Path(__file__).parent / "data"
 REFERENCE = Path(settings.BASE_DIR) / "fixtures" / "astana_rounds.csv"
 
 
-
 def run(path: Path, *options: str) -> str:
     out = StringIO()
-    call_command("import_sheet", "--user", "editor", "rounds", str(path), *options, stdout=out, stderr=out)
+    call_command(
+        "import_sheet", "--user", "editor", "rounds", str(path), *options, stdout=out, stderr=out
+    )
     return out.getvalue()
 
 
@@ -83,7 +88,9 @@ def test_one_bad_row_and_nothing_is_written_every_error_at_once(venues):
     out = StringIO()
     with pytest.raises(CommandError):
         call_command(
-            "import_sheet", "--user", "editor",
+            "import_sheet",
+            "--user",
+            "editor",
             "rounds",
             str(DATA / "bad_rounds_date_and_venue.csv"),
             stdout=out,

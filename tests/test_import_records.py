@@ -100,7 +100,10 @@ CORPUS = {
         "excerpts",
         "row 3, column “text”: The quote is not in its source",
     ),
-    "bad_excerpts_unknown_round.csv": ("excerpts", "row 2, column “round”: There is no meeting “99”"),
+    "bad_excerpts_unknown_round.csv": (
+        "excerpts",
+        "row 2, column “round”: There is no meeting “99”",
+    ),
     "bad_excerpts_unknown_topic.csv": (
         "excerpts",
         "row 2, column “topics”: Unknown topic “الطاقة النووية”.",

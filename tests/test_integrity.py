@@ -632,6 +632,10 @@ def test_the_dashboard_offers_a_verifier_only_what_they_may_verify(client, login
     assert not listed.filter(pk=excerpt.pk).exists()  # wrote part of it, though not last
     walk(excerpt, State.VERIFIED)
     workflow.return_to_draft(excerpt, UserFactory(role="Verifier"), "راجع")
+    assert not listed.filter(pk=excerpt.pk).exists()  # returned: it waits for its author
+    excerpt.refresh_from_db()
+    excerpt.notes = "أجاب المحرر"
+    workflow.save_edit(excerpt, logins["editor"])
     assert listed.filter(pk=excerpt.pk).exists()  # verified since: a fresh check
 
 

@@ -92,7 +92,10 @@ def test_the_admin_has_nothing_inline_that_the_policy_would_block(client, demo, 
         reverse("admin:statements_excerpt_change", args=[excerpt.pk]),
         reverse("admin:statements_source_change", args=[Source.objects.first().pk]),
         reverse("admin:statements_excerpt_history", args=[excerpt.pk]),
-        reverse("admin:statements_excerpt_transition", args=[excerpt.pk, "verify"]),
+        reverse("admin:statements_excerpt_transition", args=[excerpt.pk, "withdraw"]),
+        reverse("admin:statements_excerpt_verification", args=[excerpt.pk]),
+        reverse("admin:statements_source_verification", args=[Source.objects.first().pk]),
+        reverse("admin:statements_excerpt_assign", args=[excerpt.pk]),
     ]
     for url in urls:
         response = client.get(url)

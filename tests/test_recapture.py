@@ -116,8 +116,13 @@ def test_recapture_in_the_admin_previews_then_saves_exactly_what_was_previewed(e
     # A confirmation of some other text than the one previewed saves nothing.
     client.post(
         url,
-        {**posted, "text": posted["text"] + "x", "expected_version": enab.version,
-         "previewed_sha256": digest, "confirm": "1"},
+        {
+            **posted,
+            "text": posted["text"] + "x",
+            "expected_version": enab.version,
+            "previewed_sha256": digest,
+            "confirm": "1",
+        },
     )
     enab.refresh_from_db()
     assert SOUSAN in enab.text
@@ -146,7 +151,9 @@ def test_the_change_form_never_rewrites_a_capture(enab, client):
     client.post(reverse("admin:statements_source_change", args=[enab.pk]), data)
     enab.refresh_from_db()
     assert (
-        enab.text, enab.text_sha256, list(enab.excerpts.values_list("start", flat=True))
+        enab.text,
+        enab.text_sha256,
+        list(enab.excerpts.values_list("start", flat=True)),
     ) == before
     out = StringIO()
     call_command("load_demo", stdout=out)

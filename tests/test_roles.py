@@ -11,9 +11,7 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize("role", roles.ROLES)
 def test_each_group_holds_exactly_its_roles_permissions(role):
     held = set(
-        Group.objects.get(name=role).permissions.values_list(
-            "content_type__app_label", "codename"
-        )
+        Group.objects.get(name=role).permissions.values_list("content_type__app_label", "codename")
     )
     assert held == roles.permissions(role)
 

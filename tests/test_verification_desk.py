@@ -67,19 +67,17 @@ def envoy_quote(db):
 
 
 class TestTheEvidence:
-    def test_the_quote_its_paragraph_and_the_sentence_naming_the_speaker(
-        self, client, envoy_quote
-    ):
+    def test_the_quote_its_paragraph_and_the_sentence_naming_the_speaker(self, client, envoy_quote):
         page = as_user(client, "vera", "Verifier").get(desk(envoy_quote))
         assert page.status_code == 200
         html = page.content.decode()
         # The source's own words, as readers will read them, the quote marked in its paragraph
-        assert "<blockquote dir=\"auto\">الحل في سوريا ليس عسكريًا</blockquote>" in html
+        assert '<blockquote dir="auto">الحل في سوريا ليس عسكريًا</blockquote>' in html
         assert '<mark class="quote">الحل في سوريا ليس عسكريًا</mark>' in html
         # and the speaker's alias marked in the sentence that introduces the quote.
         assert '<mark class="speaker-name">المبعوث</mark>' in html
         text = text_of(page)
-        assert "Named “المبعوث” in the sentence shown beside." in text
+        assert "Named “المبعوث” in the text shown above." in text
         assert "The source's date or text points to this round." in text
         assert "Published during the round." in text
         assert "The source puts these words in quotation marks." in text
@@ -178,14 +176,15 @@ class TestTheDecision:
         record = AuditRecord.for_entry(envoy_quote).get(action="return")
         assert record.note == reason.strip() and record.checked == ["words"]
         # Out of the verifier's queue until the author answers it.
-        assert envoy_quote not in workflow.QUEUES["my-verification"].entries(
-            Excerpt, record.user
-        )
+        assert envoy_quote not in workflow.QUEUES["my-verification"].entries(Excerpt, record.user)
         author = as_user(client, "nour")
         change = reverse("admin:statements_excerpt_change", args=[envoy_quote.pk])
         assert "المتحدث غير مسمّى في الفقرة" in text_of(author.get(change))
         dashboard = text_of(author.get(reverse("admin:index")))
-        assert "Excerpts: returned to me (1)" in dashboard and "المتحدث غير مسمّى في الفقرة" in dashboard
+        assert (
+            "Excerpts: returned to me (1)" in dashboard
+            and "المتحدث غير مسمّى في الفقرة" in dashboard
+        )
 
     def test_returning_needs_a_reason(self, client, envoy_quote):
         response = decide(as_user(client, "vera", "Verifier"), envoy_quote, "return")

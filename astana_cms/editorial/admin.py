@@ -30,6 +30,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from astana_cms.text import FOLD_FUNCTION, AliasTable, expand
 
 from . import workflow
+from .assigning import AssignedFilter, AssignmentAdminMixin
 from .cache import remembered
 from .changes import (
     CORRECTION_DONE,
@@ -186,7 +187,9 @@ class SearchedPaginator(CappedPaginator):
     COUNT_CAP = 1_000
 
 
-class EditorialAdmin(VerificationDeskMixin, FoldedSearchMixin, SimpleHistoryAdmin):
+class EditorialAdmin(
+    AssignmentAdminMixin, VerificationDeskMixin, FoldedSearchMixin, SimpleHistoryAdmin
+):
     """State is shown, never edited here: only the workflow module moves an entry."""
 
     form = EditorialForm
@@ -195,7 +198,13 @@ class EditorialAdmin(VerificationDeskMixin, FoldedSearchMixin, SimpleHistoryAdmi
     readonly_fields = READONLY_EDITORIAL_FIELDS
     list_filter = ("state",)
     change_form_template = "admin/editorial/change_form.html"
-    actions = ["verify_selected", "publish_selected", "return_selected", "withdraw_selected"]
+    actions = [
+        "assign_selected",
+        "verify_selected",
+        "publish_selected",
+        "return_selected",
+        "withdraw_selected",
+    ]
     # Arabic and English both get typed here: let each field follow its text's direction.
     formfield_overrides = {
         models.TextField: {"widget": forms.Textarea(attrs={"dir": "auto", "rows": 5})},
@@ -203,7 +212,7 @@ class EditorialAdmin(VerificationDeskMixin, FoldedSearchMixin, SimpleHistoryAdmi
     }
 
     def get_list_filter(self, request: HttpRequest):
-        return [*super().get_list_filter(request), WaitingFilter]
+        return [*super().get_list_filter(request), WaitingFilter, AssignedFilter]
 
     def get_paginator(self, request: HttpRequest, queryset, per_page, *args, **kwargs):
         if request.GET.get(SEARCH_VAR):
@@ -422,6 +431,10 @@ class EditorialAdmin(VerificationDeskMixin, FoldedSearchMixin, SimpleHistoryAdmi
                 for offer in workflow.offers(request.user, obj, unpermitted=True)
             ]
             context["correction"] = correction_context(obj, request.user)
+            if workflow.may_assign(request.user, obj):
+                context["assign_url"] = reverse(
+                    f"admin:{opts.app_label}_{opts.model_name}_assign", args=[obj.pk]
+                )
             context["returned"] = (
                 AuditRecord.for_entry(obj).filter(action=AuditRecord.Action.RETURN).first()
                 if obj.state == State.DRAFT
@@ -548,6 +561,11 @@ class EditorialAdmin(VerificationDeskMixin, FoldedSearchMixin, SimpleHistoryAdmi
         for name in ("verify", "publish", "return", "withdraw"):
             if not workflow.may(request.user, name, self.model):
                 actions.pop(f"{name}_selected", None)
+        steps = set(workflow.NEXT_STEP.values())
+        if not workflow.may_edit(request.user, self.model) and not any(
+            workflow.may(request.user, step, self.model) for step in steps
+        ):
+            actions.pop("assign_selected", None)
         return actions
 
     def _bulk(self, request: HttpRequest, queryset, name: str, note: str = "", **options):
