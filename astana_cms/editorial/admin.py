@@ -461,7 +461,12 @@ class EditorialAdmin(
                     for o in workflow.offers(request.user, obj, unpermitted=True)
                     if o.transition is transition
                 ),
-                workflow.Offer(transition, str(transition.not_permitted), permitted=False),
+                workflow.Offer(
+                    transition,
+                    str(transition.not_permitted),
+                    permitted=False,
+                    ask=tuple(workflow.who_may(name, obj)),
+                ),
             )
             context = {
                 **self.admin_site.each_context(request),

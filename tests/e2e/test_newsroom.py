@@ -148,7 +148,8 @@ def test_four_eyes_walk_from_editor_to_verifier_to_publisher(open_page, live_dem
     expect(editor.locator(".provenance mark")).to_have_text(RESOLVE)
     # Not an editor's to move: every step shown refused, none offered.
     expect(editor.locator(".workflow-refused").first).to_be_visible()
-    expect(editor.locator("a.workflow-button")).to_have_count(0)
+    expect(editor.locator("a.workflow-button:not(.assign-button)")).to_have_count(0)
+    expect(editor.locator("a.assign-button")).to_be_visible()  # handing it on is theirs
 
     verifier = open_page()
     login(verifier, "verifier")
@@ -162,9 +163,12 @@ def test_four_eyes_walk_from_editor_to_verifier_to_publisher(open_page, live_dem
     expect(verifier.locator(".provenance mark")).to_have_text(RESOLVE)
     expect(verifier.locator("a.workflow-publish")).to_have_count(0)  # not a verifier's to do
     shot(verifier, "newsroom-04-verifier-sees-the-quote-in-its-source")
-    verifier.locator(".workflow-verify").click()
+    verifier.locator(".workflow-verify").click()  # the desk: the quote beside its evidence
+    expect(verifier.locator(".desk-quote blockquote")).to_have_text(RESOLVE)
+    for check in verifier.locator(".desk-check input").all():
+        check.check()
     verifier.fill("#id_note", "Checked against the Enab Baladi capture.")
-    verifier.locator(".workflow-confirm input[type=submit]").click()
+    verifier.locator(".desk-buttons button[value=verify]").click()
     expect(message(verifier, "success")).to_be_visible()
     excerpt.refresh_from_db()
     assert excerpt.state == State.VERIFIED

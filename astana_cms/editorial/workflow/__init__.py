@@ -24,6 +24,7 @@ from .core import (
     may,
     one_action,
     reviewed_values,
+    who_may,
 )
 from .corrections import (
     CORRECTION_ACTIONS,
@@ -110,5 +111,6 @@ __all__ = [
     "verify",
     "verify_correction",
     "void_verification",
+    "who_may",
     "withdraw",
 ]
