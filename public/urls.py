@@ -19,6 +19,7 @@ urlpatterns = [
     path("topics/", views.topic_list, name="topics"),
     path("topics/<slug:slug>/", views.topic_detail, name="topic"),
     path("search/", views.search_page, name="search"),
+    path("preview/<str:token>/", views.preview, name="preview"),
     path("methodology/", views.methodology, name="methodology"),
     path("data/", views.data, name="data"),
     path("data/excerpts.schema.json", views.download_schema, name="download_schema"),

@@ -11,7 +11,9 @@ import json
 from collections import defaultdict
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
+from django.core.signing import BadSignature
 from django.http import (
     FileResponse,
     Http404,
@@ -29,6 +31,7 @@ from django.views.decorators.http import require_GET
 
 from astana_cms.editorial.cache import cached_public_page, remembered
 from astana_cms.editorial.models import AuditRecord, State
+from astana_cms.editorial.preview import preview_entry
 from rounds.models import Actor, Participation, Round
 from statements import search
 from statements.models import Excerpt, SearchEntry, Source, Topic
@@ -111,6 +114,10 @@ def round_detail(request: HttpRequest, slug: str) -> HttpResponse:
     round_, response = published_or_gone(request, Round, slug=slug)
     if response:
         return response
+    return render(request, "public/round_detail.html", round_page(round_))
+
+
+def round_page(round_: Round) -> dict:
     participations = Participation.objects.filter(round=round_).select_related("actor")
     by_role = defaultdict(list)
     for participation in sorted(
@@ -148,7 +155,7 @@ def round_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "sources": [sources[pk] for pk in shown_sources if pk in sources],
         "feed_url": reverse("public:round_feed", args=[round_.slug]),
     }
-    return render(request, "public/round_detail.html", context)
+    return context
 
 
 @cached_public_page
@@ -160,6 +167,10 @@ def excerpt_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if withdrawn is not None:
             return gone(request, withdrawn, Excerpt._meta.verbose_name)
         raise Http404  # unknown or not public: never say which
+    return render(request, "public/excerpt_detail.html", excerpt_page(request, excerpt))
+
+
+def excerpt_page(request: HttpRequest, excerpt: Excerpt) -> dict:
     source = excerpt.source
     if excerpt.is_anchored:
         before, after = Capture.of(source.text).context(excerpt.start, excerpt.end)
@@ -190,7 +201,7 @@ def excerpt_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "report_form": ReportForm(excerpt_id=excerpt.pk),
         "feed_url": reverse("public:actor_feed", args=[excerpt.speaker.slug]),
     }
-    return render(request, "public/excerpt_detail.html", context)
+    return context
 
 
 def excerpt_json_ld(request: HttpRequest, excerpt: Excerpt, verified) -> dict:
@@ -229,13 +240,50 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     source, response = published_or_gone(request, Source, pk=pk)
     if response:
         return response
+    return render(request, "public/source_detail.html", source_page(request, source))
+
+
+def source_page(request: HttpRequest, source: Source) -> dict:
     excerpts = public_excerpts().filter(source=source).order_by("start", "pk")
     page = Paginator(excerpts, PER_PAGE * 2).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "public/source_detail.html",
-        {"source": source, "excerpts": page.object_list, "page": page},
-    )
+    return {"source": source, "excerpts": page.object_list, "page": page}
+
+
+# --- Staff preview ---------------------------------------------------------------------------
+
+# What a preview shows, by the entry's model: its page's template and context.
+PREVIEWED = {
+    "statements.excerpt": (Excerpt, "public/excerpt_detail.html", excerpt_page),
+    "statements.source": (Source, "public/source_detail.html", source_page),
+    "rounds.round": (Round, "public/round_detail.html", lambda request, r: round_page(r)),
+}
+
+
+@never_cache
+def preview(request: HttpRequest, token: str) -> HttpResponse:
+    """Any entry as readers will see it, before it is public: for staff who may view it, by a
+    signed address (no guessing other entries' addresses), never cached, never indexed."""
+    if not (request.user.is_active and request.user.is_staff):
+        return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+    try:
+        label, pk = preview_entry(token)
+        model, template, page = PREVIEWED[label]
+    except (BadSignature, KeyError, ValueError):
+        raise Http404 from None
+    opts = model._meta
+    if not request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
+        raise Http404
+    entry = model.objects.filter(pk=pk).first()
+    if entry is None:
+        raise Http404
+    context = page(request, entry)
+    context["preview"] = {
+        "entry": entry,
+        "admin_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[pk]),
+    }
+    response = render(request, template, context)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 @cached_public_page(reads=["page"])

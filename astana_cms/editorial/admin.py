@@ -41,6 +41,7 @@ from .changes import (
 from .desk import VerificationDeskMixin, desk_url
 from .forms import EditorialForm, proposal_value, relation_name
 from .models import UNDELETABLE_STATES, AuditRecord, Revision, State
+from .preview import preview_url
 
 READONLY_EDITORIAL_FIELDS = (
     "state",
@@ -431,6 +432,8 @@ class EditorialAdmin(
                 for offer in workflow.offers(request.user, obj, unpermitted=True)
             ]
             context["correction"] = correction_context(obj, request.user)
+            if obj.state != State.PUBLISHED:  # a public entry has its "View on site"
+                context["preview_url"] = preview_url(obj)
             if workflow.may_assign(request.user, obj):
                 context["assign_url"] = reverse(
                     f"admin:{opts.app_label}_{opts.model_name}_assign", args=[obj.pk]

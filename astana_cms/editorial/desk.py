@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from . import workflow
 from .changes import changes_since
 from .models import AuditRecord, EditorialEntry, State
+from .preview import preview_url
 
 DECISIONS = {"verify": workflow.VERIFY, "return": workflow.RETURN}
 
@@ -154,6 +155,7 @@ class VerificationDeskMixin:
             "last_verified": last_verified,
             "changes_since": since,
             "facts": self.verification_facts(obj),
+            "preview_url": preview_url(obj),
             "evidence_template": self.verification_evidence_template,
             **self.verification_evidence(request, obj),
         }

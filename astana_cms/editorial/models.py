@@ -221,8 +221,19 @@ class EditorialEntry(models.Model):
                 f"{type(self).__name__} {self.pk}: state {loaded!r} → {self.state!r} must go "
                 "through astana_cms.editorial.workflow"
             )
+        if not self._state.adding and kwargs.get("update_fields") is None and not args:
+            # The assignment changes only through workflow.assign: a copy loaded before it
+            # (a form opened earlier) must not write its old value back.
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in self.BOOKKEEPING_FIELDS
+            ]
         super().save(*args, **kwargs)
         self._loaded_state = self.state
+
+    # Set by the workflow's own UPDATEs, never by saving a copy of the entry.
+    BOOKKEEPING_FIELDS = ("assigned_to",)
 
     def delete(self, *args, user=None, **kwargs):
         """Through the queryset's guard: never a public entry, always an audit record."""
