@@ -308,6 +308,17 @@ EXPORT_IN_REQUEST_MAX_ROWS = env.int("EXPORT_IN_REQUEST_MAX_ROWS", default=2_000
 # database backend, run by `manage.py db_worker` (`make worker`; `make serve` starts one).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
+# Mail (notification digests): the console in development, SMTP in production, all from the
+# environment as one address, e.g. EMAIL_URL=smtp+tls://user:password@mail.example.org:587.
+vars().update(
+    env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Astana CMS <newsroom@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the newsroom reaches the admin, for the links in emails.
+NEWSROOM_URL = env.str("NEWSROOM_URL", default="http://127.0.0.1:8000")
+
 # Capturing a source from its address (statements/fetch.py, statements/capture_url.py): the
 # longest a fetch may take in all, the part of it an admin request waits before the task worker
 # takes over, the largest page, the most redirects followed, and the most addresses a batch

@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.utils.encoding import is_protected_type
 
 # What the archive holds, in an order that loads cleanly: referenced rows before their users.
+# Not kept: each person's inbox and email settings (editorial.notification, .preferences).
 ARCHIVED_MODELS = [
     "auth.group",
     "auth.user",
@@ -41,6 +42,8 @@ ARCHIVED_MODELS = [
     "statements.suggestion",
     "editorial.revision",
     "editorial.auditrecord",
+    "editorial.comment",  # the staff discussion (never public) is part of the record
+    "editorial.schedule",
     "rounds.historicalround",
     "statements.historicalsource",
     "statements.historicalexcerpt",

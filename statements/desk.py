@@ -134,8 +134,7 @@ def excerpt_facts(excerpt: Excerpt, naming) -> list[Fact]:
                 Fact(
                     gettext("Speaker"),
                     str(speaker),
-                    gettext("Named “%(name)s” in the text shown above.")
-                    % {"name": as_written},
+                    gettext("Named “%(name)s” in the text shown above.") % {"name": as_written},
                 )
             )
         else:

@@ -19,6 +19,7 @@ from django.db.models.lookups import Contains
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.module_loading import import_string
@@ -29,7 +30,10 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from astana_cms.text import FOLD_FUNCTION, AliasTable, expand
 
-from . import workflow
+from . import (
+    inbox,  # noqa: F401  (registers the inbox)
+    workflow,
+)
 from .assigning import AssignedFilter, AssignmentAdminMixin
 from .cache import remembered
 from .changes import (
@@ -42,6 +46,7 @@ from .desk import VerificationDeskMixin, desk_url
 from .forms import EditorialForm, proposal_value, relation_name
 from .models import UNDELETABLE_STATES, AuditRecord, Revision, State
 from .preview import preview_url
+from .teamwork_admin import ScheduleForm, TeamworkAdminMixin, parse_schedule
 
 READONLY_EDITORIAL_FIELDS = (
     "state",
@@ -189,7 +194,11 @@ class SearchedPaginator(CappedPaginator):
 
 
 class EditorialAdmin(
-    AssignmentAdminMixin, VerificationDeskMixin, FoldedSearchMixin, SimpleHistoryAdmin
+    TeamworkAdminMixin,
+    AssignmentAdminMixin,
+    VerificationDeskMixin,
+    FoldedSearchMixin,
+    SimpleHistoryAdmin,
 ):
     """State is shown, never edited here: only the workflow module moves an entry."""
 
@@ -432,6 +441,7 @@ class EditorialAdmin(
                 for offer in workflow.offers(request.user, obj, unpermitted=True)
             ]
             context["correction"] = correction_context(obj, request.user)
+            context.update(self.teamwork_context(request, obj))
             if obj.state != State.PUBLISHED:  # a public entry has its "View on site"
                 context["preview_url"] = preview_url(obj)
             if workflow.may_assign(request.user, obj):
@@ -485,7 +495,28 @@ class EditorialAdmin(
             or (transition is workflow.RETURN and obj.state == State.DRAFT)
         ):
             return HttpResponseRedirect(desk_url(obj))  # checked beside its evidence
-        if request.method == "POST":
+        schedulable = name in workflow.SCHEDULABLE
+        if request.method == "POST" and schedulable and request.POST.get("at"):
+            at, problem = parse_schedule(request)
+            if problem:
+                messages.error(request, problem)
+            else:
+                try:
+                    workflow.schedule(obj, request.user, name, at, request.POST.get("note", ""))
+                except workflow.TransitionRefused as refused:
+                    messages.error(request, refused.message)
+                else:
+                    messages.success(
+                        request,
+                        gettext("“%(entry)s”: %(step)s scheduled for %(when)s.")
+                        % {
+                            "entry": obj,
+                            "step": transition.label,
+                            "when": formats.date_format(timezone.localtime(at), "DATETIME_FORMAT"),
+                        },
+                    )
+                    return HttpResponseRedirect(change_url)
+        elif request.method == "POST":
             try:
                 workflow.perform(
                     name,
@@ -518,6 +549,7 @@ class EditorialAdmin(
             and any(d.state != State.PUBLISHED for d in obj.publication_dependencies()),
             "offer_override": offer is not None and offer.override,
             "problems": [offer.refused, *offer.problems] if offer else [],
+            "schedule_form": ScheduleForm(request.POST or None) if schedulable else None,
         }
         return TemplateResponse(request, "admin/editorial/transition.html", context)
 

@@ -354,6 +354,8 @@ class AuditRecord(models.Model):
         REJECT = "reject", _("correction rejected")
         DELETE = "delete", _("deleted")
         ASSIGN = "assign", _("assigned")
+        SCHEDULE = "schedule", _("step scheduled")
+        UNSCHEDULE = "unschedule", _("scheduled step cancelled")
 
     # The actions by which someone becomes an author of an entry's content.
     AUTHORING = ("create", "edit", "import")
@@ -529,3 +531,7 @@ class Revision(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN
+
+
+# The newsroom's teamwork on entries (comments, notifications, schedules): their own module.
+from .teamwork import Comment, Notification, Preferences, Schedule  # noqa: E402, F401

@@ -38,6 +38,15 @@ def _returns(model, entries) -> dict[int, AuditRecord]:
     return latest
 
 
+@register.simple_tag(takes_context=True)
+def unread_notifications(context) -> int:
+    """The header's count of what this person has not read yet."""
+    from astana_cms.editorial.notify import unread_count
+
+    request = context.get("request")
+    return unread_count(request.user) if request is not None else 0
+
+
 @register.inclusion_tag("admin/editorial/dashboard.html", takes_context=True)
 def workflow_dashboard(context) -> dict:
     user = context["request"].user

@@ -51,6 +51,7 @@ from .edits import (
     void_verification,
 )
 from .queues import QUEUES, Queue, queues_for
+from .scheduling import SCHEDULABLE, cancel, pending_for, perform_due, schedule
 from .transitions import (
     BulkReport,
     Offer,
@@ -70,6 +71,7 @@ __all__ = [
     "PUBLISH",
     "QUEUES",
     "RETURN",
+    "SCHEDULABLE",
     "TRANSITIONS",
     "VERIFY",
     "WITHDRAW",
@@ -83,6 +85,7 @@ __all__ = [
     "assignable",
     "authors_since_verification",
     "awaiting_verification_by",
+    "cancel",
     "check_edit",
     "create",
     "field_value",
@@ -94,7 +97,9 @@ __all__ = [
     "offers",
     "one_action",
     "open_revision",
+    "pending_for",
     "perform",
+    "perform_due",
     "perform_many",
     "propose_correction",
     "proposed_entry",
@@ -107,6 +112,7 @@ __all__ = [
     "returned_unchanged",
     "reviewed_values",
     "save_edit",
+    "schedule",
     "stale_refusal",
     "verify",
     "verify_correction",

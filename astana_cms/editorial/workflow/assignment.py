@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from ..models import AuditRecord, EditorialEntry, State
+from .. import notify
+from ..models import AuditRecord, EditorialEntry, Notification, State
 from .core import ACTION_VERBS, TransitionRefused, User, _locked, _record, holders, may, who_may
 from .edits import may_edit
 
@@ -78,4 +79,9 @@ def assign(
         )
         if note.strip():
             text = f"{text} {note.strip()}"
-        return _record(current, AuditRecord.Action.ASSIGN, current.state, current.state, user, text)
+        record = _record(
+            current, AuditRecord.Action.ASSIGN, current.state, current.state, user, text
+        )
+        if assignee is not None:
+            notify.tell([assignee], Notification.Kind.ASSIGNED, current, user, note)
+        return record

@@ -20,6 +20,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from .. import notify
 from ..cache import public_record_changed
 from ..models import (
     AuditRecord,
@@ -181,7 +182,7 @@ def _record(
     checked: list[str] | None = None,
     values: dict | None = None,
 ) -> AuditRecord:
-    return AuditRecord.objects.create(
+    record = AuditRecord.objects.create(
         content_type=ContentType.objects.get_for_model(entry),
         object_id=entry.pk,
         action=action,
@@ -197,6 +198,8 @@ def _record(
         checked=list(checked or []),
         values=values,
     )
+    notify.about_step(record, entry)
+    return record
 
 
 _action: ContextVar[uuid.UUID | None] = ContextVar("audit_action", default=None)

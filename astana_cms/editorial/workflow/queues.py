@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from ..models import EditorialEntry, Revision, State
+from ..models import EditorialEntry, Revision, Schedule, State
 from .core import User, may
 from .edits import awaiting_verification_by, returned_unchanged
 
@@ -44,6 +44,13 @@ def _returned_to_me(model, user) -> models.QuerySet:
     return model.objects.filter(
         models.Exists(returned_unchanged(model)), state=State.DRAFT, changed_by=user
     )
+
+
+def _scheduled(model, user) -> models.QuerySet:
+    pending = Schedule.objects.filter(
+        content_type=ContentType.objects.get_for_model(model), status=Schedule.Status.PENDING
+    )
+    return model.objects.filter(pk__in=pending.values("object_id"))
 
 
 def _assigned_to_me(model, user) -> models.QuerySet:
@@ -83,6 +90,7 @@ QUEUES: dict[str, Queue] = {
             "publish",
             lambda model, user: model.objects.flagged(),
         ),
+        Queue("scheduled", _("Scheduled to publish or withdraw"), "publish", _scheduled),
         Queue("assigned", _("Assigned to me"), None, _assigned_to_me),
         Queue("returned", _("Returned to me"), None, _returned_to_me),
     )

@@ -12,6 +12,7 @@ demo users' passwords are set anew, and printed.
 
 from __future__ import annotations
 
+import datetime
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -22,8 +23,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
-from astana_cms.editorial import roles, workflow
+from astana_cms.editorial import comments, roles, workflow
 from astana_cms.editorial.models import EditorialEntry, State
 from astana_cms.imports.engine import import_file
 from rounds.models import Actor, ActorAlias, Participation, Round, Venue, VenueAlias
@@ -76,6 +78,7 @@ class Command(BaseCommand):
             loader.walk_to_target_states(
                 verifier=logins["verifier"][0], publisher=logins["publisher"][0]
             )
+            loader.work_together(*(logins[name][0] for name in ("editor", "verifier", "publisher")))
         summary = ", ".join(f"{count} {name}" for name, count in created.items())
         self.stdout.write(f"Demo data: created {summary}.")
         self.stdout.write(
@@ -259,6 +262,23 @@ class DemoLoader:
             self.correct(entry, target.correction, verifier, publisher)
         if state == State.WITHDRAWN:
             workflow.withdraw(entry, publisher, target.withdrawal_note)
+
+    def work_together(self, editor, verifier, publisher) -> None:
+        """A day's teamwork on the demo's entries: the editor hands a draft to the verifier,
+        who asks about it under the entry; the publisher schedules a verified excerpt for
+        tomorrow morning. Each user's inbox then shows what they were told."""
+        drafts = [t.entry for t in self.targets if t.state == State.DRAFT]
+        verified = [t.entry for t in self.targets if t.state == State.VERIFIED]
+        draft = next((e for e in drafts if isinstance(e, Excerpt)), None)
+        excerpt = next((e for e in verified if isinstance(e, Excerpt)), None)
+        if draft is None or excerpt is None:  # loaded before: its teamwork is there already
+            return
+        workflow.assign(draft, editor, verifier, "هل يمكنك التحقق منه اليوم؟")
+        question = comments.post(draft, verifier, "@editor هل تأكدت من اسم المتحدث في المقال؟")
+        comments.post(draft, editor, "سأراجع المقال وأرد هنا.", parent=question)
+        tomorrow = timezone.localtime() + datetime.timedelta(days=1)
+        morning = tomorrow.replace(hour=9, minute=0, second=0, microsecond=0)
+        workflow.schedule(excerpt, publisher, "publish", morning)
 
     def correct(self, entry: EditorialEntry, correction: dict, verifier, publisher) -> None:
         """A correction of a published entry as the newsroom makes one: the editor proposes
