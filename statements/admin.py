@@ -33,12 +33,17 @@ from .capture import recapture_plan
 from .desk import capture_facts, excerpt_evidence
 from .models import Excerpt, Outlet, Source, Topic, sha256_of
 from .provenance import Capture, locate, not_found_message
+from .suggestions import selected_passage
 
 ADMIN_CONTEXT = 600  # editors see more of the paragraph than readers do
 
 
 class ProvenanceMedia:
     css = {"all": ["statements/provenance.css"]}
+
+
+class CaptureMedia(ProvenanceMedia):
+    js = ["statements/quote.js"]  # select a passage, open a new excerpt from it
 
 
 def passage_in_context(excerpt: Excerpt) -> SafeString:
@@ -126,14 +131,18 @@ def capture_with_excerpts(source: Source) -> SafeString:
             else:
                 pieces.append(format_html("{}", text))
         label = (
-            format_html('<span class="boilerplate-label">{}</span>', block.boilerplate)
+            format_html(
+                '<span class="boilerplate-label" data-not-text>{}</span>', block.boilerplate
+            )
             if block.boilerplate
             else ""
         )
+        # Where the paragraph starts in the capture: a selection in it maps back to offsets.
         paragraphs.append(
             format_html(
-                '<p class="{}" dir="auto">{}{}</p>',
+                '<p class="{}" dir="auto" data-start="{}">{}{}</p>',
                 "boilerplate" if block.boilerplate else "body",
+                block.start,
                 label,
                 SafeString("".join(pieces)),
             )
@@ -709,9 +718,9 @@ class SourceAdmin(CaptureAdminMixin, SpreadsheetImportMixin, EditorialAdmin):
     # pages an unordered list (sources repeated or missed past its first page).
     ordering = ("-published_on", "pk")
     autocomplete_fields = ("outlet",)
-    readonly_fields = (*READONLY_EDITORIAL_FIELDS, "text_sha256", "highlighted_capture")
+    readonly_fields = (*READONLY_EDITORIAL_FIELDS, "text_sha256")
     inlines = [ExcerptInline]
-    Media = ProvenanceMedia
+    Media = CaptureMedia
     fieldsets = (
         (
             None,
@@ -727,7 +736,6 @@ class SourceAdmin(CaptureAdminMixin, SpreadsheetImportMixin, EditorialAdmin):
             },
         ),
         (_("Capture"), {"fields": ("url", "archive_url", "captured_at", "text", "text_sha256")}),
-        (_("Captured text with its excerpts"), {"fields": ("highlighted_capture",)}),
         (_("Notes"), {"fields": ("notes",)}),
         EDITORIAL_FIELDSET,
     )
@@ -780,6 +788,12 @@ class SourceAdmin(CaptureAdminMixin, SpreadsheetImportMixin, EditorialAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and self.has_change_permission(request, obj):
             context["recapture_url"] = reverse("admin:statements_source_recapture", args=[obj.pk])
+        if obj is not None:
+            # The text as readers of the original read it, excerpts marked; an editor selects
+            # a passage in it to open a new excerpt with its offsets set.
+            context["capture"] = capture_with_excerpts(obj)
+            if request.user.has_perm("statements.add_excerpt") and obj.state != "withdrawn":
+                context["quote_url"] = reverse("admin:statements_excerpt_add") + f"?source={obj.pk}"
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def recapture_view(self, request, object_id: str):
@@ -843,12 +857,6 @@ class SourceAdmin(CaptureAdminMixin, SpreadsheetImportMixin, EditorialAdmin):
 
     def verification_evidence(self, request, obj: Source) -> dict:
         return {"capture": capture_facts(obj), "highlighted": capture_with_excerpts(obj)}
-
-    @admin.display(description=_("captured text"))
-    def highlighted_capture(self, obj: Source) -> SafeString:
-        if obj.pk is None:
-            return SafeString("")
-        return capture_with_excerpts(obj)
 
 
 class SpeakerFilter(admin.SimpleListFilter):
@@ -919,6 +927,40 @@ class ExcerptAdmin(SpreadsheetImportMixin, EditorialAdmin):
         return format_html(
             '<span class="list-quote" dir="auto">{}</span>', shortened(obj.text, 300)
         )
+
+    def get_changeform_initial_data(self, request):
+        """From a passage selected in a source's capture (?source=&start=&end=): its words,
+        the occurrence that anchors exactly there, the speaker named before it and the
+        meeting the source reports, each said so the editor can check them."""
+        initial = super().get_changeform_initial_data(request)
+        start, end = request.GET.get("start", ""), request.GET.get("end", "")
+        source = Source.objects.filter(pk=initial.get("source") or 0).first()
+        if source is None or not (start.isdigit() and end.isdigit()):
+            return initial
+        chosen = selected_passage(source, int(start), int(end))
+        if chosen.problem:
+            messages.warning(request, chosen.problem)
+            return initial
+        initial.update(text=chosen.text, occurrence=chosen.occurrence)
+        initial["kind"] = Excerpt.Kind.DIRECT_QUOTE if chosen.quoted else Excerpt.Kind.PARAPHRASE
+        said = [
+            gettext("From the source: characters %(start)d–%(end)d.")
+            % {"start": chosen.start, "end": chosen.end}
+        ]
+        if chosen.speaker:
+            initial["speaker"] = chosen.speaker
+            said.append(
+                gettext("Speaker suggested from “%(name)s”, named before the passage.")
+                % {"name": chosen.speaker_as_written}
+            )
+        if chosen.round is not None:
+            initial["round"] = chosen.round.pk
+            said.append(
+                gettext("Round suggested from the source's date or text: %(round)s.")
+                % {"round": chosen.round}
+            )
+        messages.info(request, " ".join(said))
+        return initial
 
     verification_evidence_template = "admin/statements/excerpt/verification_evidence.html"
 

@@ -749,3 +749,66 @@ def _decide(suggestion, status: str, user, excerpt=None) -> None:
     suggestion.decided_by = user
     suggestion.decided_at = timezone.now()
     suggestion.save(update_fields=["status", "excerpt", "decided_by", "decided_at"])
+
+
+# --- A passage an editor selected in the capture ------------------------------------------------
+
+
+@dataclass
+class Selection:
+    """What a new excerpt starts from when an editor selects [start, end) of a source's
+    capture: its words, the occurrence that anchors at exactly that place, and the speaker and
+    round suggested (each with why), or the problem that keeps it from being used."""
+
+    text: str = ""
+    start: int = 0
+    end: int = 0
+    occurrence: int = 1
+    speaker: int | None = None
+    speaker_as_written: str = ""
+    round: object = None
+    quoted: bool = False
+    problem: str = ""
+
+
+def selected_passage(source, start: int, end: int) -> Selection:
+    text = source.text
+    if not (0 <= start < end <= len(text)):
+        return Selection(problem=str(_("The selection lies outside the source's text.")))
+    passage = text[start:end]
+    start += len(passage) - len(passage.lstrip())
+    end -= len(passage) - len(passage.rstrip())
+    passage = text[start:end]
+    if not passage or "\n" in passage:
+        return Selection(problem=str(_("Select a passage within one paragraph.")))
+    occurrence = occurrence_at(text, passage, start)
+    if occurrence is None:
+        return Selection(
+            problem=str(
+                _(
+                    "These words overlap another occurrence of themselves in the source: "
+                    "select a few more words."
+                )
+            )
+        )
+    chosen = Selection(passage, start, end, occurrence, round=guess_round(source))
+    before, after = text[max(0, start - 2) : start].strip(), text[end : end + 2].strip()
+    chosen.quoted = bool(before and after and before[-1] in "«\"“'" and after[0] in "»\"”'")
+    capture = Capture.of(text)
+    block = capture.block_at(start)
+    if block is not None:
+        index = capture.blocks.index(block)
+        floor = capture.blocks[index - 1].start if index else block.start
+        folded = normalise(text[floor : block.end])
+        names = Names.from_registry()
+        found = []
+        for at, name in names.found(folded.text, 0, len(folded.text)):
+            a, b = folded.original_span(at, at + len(name.folded))
+            found.append((floor + a, floor + b, name))
+        before_quote = [f for f in found if f[0] < start]
+        after_quote = [f for f in found if f[0] >= end]
+        pick = before_quote[-1] if before_quote else (after_quote[0] if after_quote else None)
+        if pick is not None:
+            chosen.speaker = pick[2].actor_id
+            chosen.speaker_as_written = text[pick[0] : pick[1]]
+    return chosen
