@@ -252,4 +252,4 @@ class TestAdminProvenance:
         for excerpt in source.excerpts.all():
             assert f'<mark class="state-{excerpt.state}"' in page
         assert page.count('<mark class="state-published"') >= 3 + 1  # three, plus the legend
-        assert '<span class="boilerplate-label">donation appeal</span>' in page
+        assert '<span class="boilerplate-label" data-not-text>donation appeal</span>' in page

@@ -106,6 +106,7 @@ def test_demo_users_walk_an_excerpt_from_draft_to_published(client, logins):
     records = AuditRecord.for_entry(excerpt).order_by("at")
     assert [(r.action, r.user.username) for r in records] == [
         ("create", "editor"),
+        ("assign", "editor"),  # the demo's editor handed it to the verifier
         ("verify", "verifier"),
         ("publish", "publisher"),
     ]

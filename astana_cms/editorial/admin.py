@@ -382,7 +382,7 @@ class EditorialAdmin(
             '<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td dir="auto">{}{}</td></tr>',
             (
                 (
-                    record.at.strftime("%Y-%m-%d %H:%M"),
+                    formats.date_format(timezone.localtime(record.at), "DATETIME_FORMAT"),
                     record.get_action_display(),
                     record.get_from_state_display(),
                     record.get_to_state_display(),

@@ -116,10 +116,6 @@ class NotificationAdmin(admin.ModelAdmin):
         queryset.update(read_at=None)
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
-        if "read" not in request.GET and not request.GET.get("_changelist_filters"):
-            query = request.GET.copy()
-            query["read"] = "no"  # the inbox opens on what is new
-            return HttpResponseRedirect(f"{request.path}?{query.urlencode()}")
         extra_context = {
             **(extra_context or {}),
             "title": gettext("Your inbox"),

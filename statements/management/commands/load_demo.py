@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from astana_cms.editorial import comments, roles, workflow
-from astana_cms.editorial.models import EditorialEntry, State
+from astana_cms.editorial.models import EditorialEntry, Notification, State
 from astana_cms.imports.engine import import_file
 from rounds.models import Actor, ActorAlias, Participation, Round, Venue, VenueAlias
 from statements.models import Excerpt, Outlet, Source, Topic, sha256_of
@@ -78,6 +78,9 @@ class Command(BaseCommand):
             loader.walk_to_target_states(
                 verifier=logins["verifier"][0], publisher=logins["publisher"][0]
             )
+            # The walk is the demo's past: what it told people is read (and never emailed).
+            now = timezone.now()
+            Notification.objects.filter(read_at=None).update(read_at=now, emailed_at=now)
             loader.work_together(*(logins[name][0] for name in ("editor", "verifier", "publisher")))
         summary = ", ".join(f"{count} {name}" for name, count in created.items())
         self.stdout.write(f"Demo data: created {summary}.")
@@ -274,7 +277,7 @@ class DemoLoader:
         if draft is None or excerpt is None:  # loaded before: its teamwork is there already
             return
         workflow.assign(draft, editor, verifier, "هل يمكنك التحقق منه اليوم؟")
-        question = comments.post(draft, verifier, "@editor هل تأكدت من اسم المتحدث في المقال؟")
+        question = comments.post(draft, verifier, "هل تأكدت من اسم المتحدث في المقال؟ @editor")
         comments.post(draft, editor, "سأراجع المقال وأرد هنا.", parent=question)
         tomorrow = timezone.localtime() + datetime.timedelta(days=1)
         morning = tomorrow.replace(hour=9, minute=0, second=0, microsecond=0)
