@@ -87,3 +87,21 @@ def test_the_preview_names_the_meeting_each_row_was_read_as(client, demo):
     assert response.context["report"].ok, response.context["report"].problems
     assert "<th>Meeting</th>" in html
     assert '<td dir="auto">Astana 20</td>' in html
+
+
+@pytest.mark.parametrize("speaker", ["البيان الختامي", "البيان الختامي المشترك", "joint statement"])
+def test_a_newsrooms_generic_speaker_is_the_group_actor(demo, editor_account, speaker):
+    """The final or joint statement, as newsrooms name the speaker of a communiqué: aliases of
+    the guarantor states in the demo registry."""
+    from statements.models import Excerpt
+
+    header = "outlet,source_headline,source_date,text,speaker,kind,round,topics\r\n"
+    row = (
+        "Enab Baladi,بناءً على التحرك العربي.. كازاخستان تدعو لقفل مسار “أستانة”,2023-06-21,"
+        f'"تشديد على دور عملية ""استانة"" في حل مستدام في سوريا",{speaker},joint_statement,'
+        "20,\r\n"
+    )
+    report = import_file("excerpts", (header + row).encode(), "cells.csv", user=editor_account)
+    assert report.ok, report.problems
+    excerpt = Excerpt.objects.get(text__startswith="تشديد على دور عملية")
+    assert excerpt.speaker.slug == "guarantor-states"
