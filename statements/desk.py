@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
@@ -174,9 +175,9 @@ def excerpt_facts(excerpt: Excerpt, naming) -> list[Fact]:
                     gap > 7,
                 )
             dates = gettext("%(published)s (round: %(start)s – %(end)s)") % {
-                "published": source.published_on.isoformat(),
-                "start": meeting.start_date.isoformat(),
-                "end": meeting.end_date.isoformat(),
+                "published": formats.date_format(source.published_on, "DATE_FORMAT"),
+                "start": formats.date_format(meeting.start_date, "DATE_FORMAT"),
+                "end": formats.date_format(meeting.end_date, "DATE_FORMAT"),
             }
             facts.append(Fact(gettext("Date"), dates, why, warn))
         else:

@@ -261,7 +261,7 @@ class EditorialAdmin(
             and self.has_change_permission(request, obj)
         ):
             fieldsets = self._with_correction_note(fieldsets)
-        return [*fieldsets, (_("Save"), {"fields": ["expected_version"]})]
+        return [*fieldsets, (_("Save"), {"fields": ["expected_version"], "classes": ["hidden"]})]
 
     def _with_correction_note(self, fieldsets: list) -> list:
         """The correction note beside the fields it corrects, not at the foot of the form."""

@@ -56,6 +56,10 @@ def test_an_editor_quotes_a_passage_selected_in_the_source(open_page, live_demo,
     expect(editor.locator(".quote-status")).to_have_text(
         f"Characters {start}–{start + len(CAPTURED_QUOTE)} selected."
     )
+    editor.evaluate(
+        "document.getSelection().getRangeAt(0).startContainer.parentElement"
+        ".scrollIntoView({block: 'center'})"
+    )
     shot(editor, "newsroom-day-1-passage-selected")
     editor.locator("#quote-from-source").focus()
     editor.keyboard.press("Enter")  # the keyboard's way, as much as the mouse's
@@ -153,7 +157,8 @@ def test_staff_preview_a_draft_as_readers_will_see_it(open_page, live_demo, shot
     assert preview.locator('meta[name="robots"]').get_attribute("content") == "noindex, nofollow"
     shot(preview, "newsroom-day-5-preview-en")
     # The same in Arabic, at phone width.
-    arabic = open_page(PHONE, "ar", context=editor.context)
+    arabic = open_page(context=editor.context)  # the same person, logged in
+    arabic.set_viewport_size(PHONE)
     arabic.goto(re.sub(r"^https?://[^/]+/en/", "/ar/", preview.url))
     expect(arabic.locator(".preview-banner")).to_be_visible()
     assert arabic.locator("html").get_attribute("dir") == "rtl"
