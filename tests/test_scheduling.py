@@ -170,3 +170,35 @@ def test_the_task_worker_takes_the_step_when_it_is_due(publisher):
     assert excerpt.state == State.PUBLISHED
     # Nothing left scheduled: the worker does not keep looking.
     assert not DBTaskResult.objects.filter(task_path=publish_due.module_path, status="READY")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_workers_at_once_take_a_due_step_once(publisher):
+    """Two app servers' workers (or cron beside the task worker) reach the same due step at
+    the same moment, on two connections: one takes it; the other skips its locked row."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks between concurrent connections are a PostgreSQL matter")
+    excerpt = verified_excerpt()
+    planned = workflow.schedule(excerpt, publisher, "publish", timezone.now() + SOON)
+    Schedule.objects.filter(pk=planned.pk).update(at=timezone.now())
+    barrier = threading.Barrier(2)
+    taken = []
+
+    def work():
+        try:
+            barrier.wait()
+            taken.extend(workflow.perform_due())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(taken) == 1 and taken[0].status == Schedule.Status.DONE
+    assert AuditRecord.for_entry(excerpt).filter(action="publish").count() == 1
