@@ -127,3 +127,15 @@ def venues(db):
     for alias in ("أستانة", "نور سلطان", "Nur-Sultan"):
         VenueAlias.objects.create(venue=astana, name=alias)
     Venue.objects.create(slug="sochi", name_ar="سوتشي", name_en="Sochi")
+
+
+@pytest.fixture
+def people(db):
+    """A newsroom of three, one per role, with names the messages use."""
+    from tests.factories import UserFactory
+
+    return {
+        "editor": UserFactory(username="nour", first_name="Nour", role="Editor"),
+        "verifier": UserFactory(username="vera", first_name="Vera", role="Verifier"),
+        "publisher": UserFactory(username="paul", first_name="Paul", role="Publisher"),
+    }

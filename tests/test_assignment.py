@@ -10,18 +10,9 @@ from django.urls import reverse
 from astana_cms.editorial import workflow
 from astana_cms.editorial.models import AuditRecord, State
 from statements.models import Excerpt
-from tests.factories import ExcerptFactory, RoundFactory, UserFactory
+from tests.factories import ExcerptFactory, RoundFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("development_mode", "english")]
-
-
-@pytest.fixture
-def people(db):
-    return {
-        "editor": UserFactory(username="nour", first_name="Nour", role="Editor"),
-        "verifier": UserFactory(username="vera", first_name="Vera", role="Verifier"),
-        "publisher": UserFactory(username="paul", first_name="Paul", role="Publisher"),
-    }
 
 
 def text_of(response) -> str:

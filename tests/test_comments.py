@@ -12,22 +12,13 @@ from django.urls import reverse
 
 from astana_cms.editorial import comments
 from astana_cms.editorial.models import Comment, Notification, State
-from tests.factories import ExcerptFactory, UserFactory
+from tests.factories import ExcerptFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def text_of(response) -> str:
     return unescape(re.sub(r"<[^>]+>", "", response.content.decode()))
-
-
-@pytest.fixture
-def people(db):
-    return {
-        "editor": UserFactory(username="nour", first_name="Nour", role="Editor"),
-        "verifier": UserFactory(username="vera", first_name="Vera", role="Verifier"),
-        "publisher": UserFactory(username="paul", first_name="Paul", role="Publisher"),
-    }
 
 
 def post(client, entry, text, parent=None):

@@ -38,15 +38,6 @@ def inbox_of(user) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def people(db):
-    return {
-        "editor": UserFactory(username="nour", first_name="Nour", role="Editor"),
-        "verifier": UserFactory(username="vera", first_name="Vera", role="Verifier"),
-        "publisher": UserFactory(username="paul", first_name="Paul", role="Publisher"),
-    }
-
-
-@pytest.fixture
 def written(people):
     """A draft the editor wrote."""
     excerpt = ExcerptFactory()

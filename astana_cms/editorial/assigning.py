@@ -200,6 +200,7 @@ class AssignmentAdminMixin:
                 "opts": self.model._meta,
                 "queryset": queryset,
                 "form": form,
+                "action": "assign_selected",
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             },
         )

@@ -98,31 +98,21 @@ class WordDiffContextHelper(HistoricalRecordContextHelper):
 
 def word_diff(old: str, new: str) -> tuple[SafeString, SafeString]:
     """Both texts, escaped, with removed words in <del> and added words in <ins>."""
-    old_words, new_words = re.split(r"(\s+)", old), re.split(r"(\s+)", new)
-    old_html, new_html = [], []
-    matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
-    for op, a1, a2, b1, b2 in matcher.get_opcodes():
-        before = conditional_escape("".join(old_words[a1:a2]))
-        after = conditional_escape("".join(new_words[b1:b2]))
-        if op == "equal":
-            old_html.append(before)
-            new_html.append(after)
-            continue
-        if before:
-            old_html.append(f"<del>{before}</del>")
-        if after:
-            new_html.append(f"<ins>{after}</ins>")
-    # Every piece above was escaped before it was wrapped.
-    return mark_safe("".join(old_html)), mark_safe("".join(new_html))  # noqa: S308
+    return _marked_diff(re.split(r"(\s+)", old), re.split(r"(\s+)", new))
 
 
 def char_diff(old: str, new: str) -> tuple[SafeString, SafeString]:
     """Both texts, escaped, with removed characters in <del> and added ones in <ins>: the one
     hamza or quote mark that differs between what an editor typed and the source's words."""
+    return _marked_diff(list(old), list(new))
+
+
+def _marked_diff(old: list[str], new: list[str]) -> tuple[SafeString, SafeString]:
     old_html, new_html = [], []
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
-        before, after = conditional_escape(old[a1:a2]), conditional_escape(new[b1:b2])
+        before = conditional_escape("".join(old[a1:a2]))
+        after = conditional_escape("".join(new[b1:b2]))
         if op == "equal":
             old_html.append(before)
             new_html.append(after)
