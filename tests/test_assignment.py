@@ -128,6 +128,9 @@ class TestInTheAdmin:
         assert listed == 3
         assert client.get(changelist, {"assigned": "me"}).context["cl"].result_count == 3
         assert client.get(changelist, {"assigned": "nobody"}).context["cl"].result_count == 1
+        assert "Excerpts: awaiting a step, assigned to nobody (1)" in dashboard
+        unassigned = client.get(changelist, {"waiting": "unassigned"}).context["cl"]
+        assert unassigned.result_count == 1
         rounds = reverse("admin:rounds_round_changelist")
         assert client.get(rounds, {"assigned": "nobody"}).context["cl"].result_count >= 1
 

@@ -285,3 +285,20 @@ def test_source_and_round_models_name_their_checks():
         "date",
         "headline",
     ]
+
+
+def test_a_confirmation_page_opened_before_a_change_refuses_with_who_and_when(client, people):
+    """The publish and withdraw pages carry the version they showed, like the desk."""
+    excerpt = ExcerptFactory(state=State.PUBLISHED)
+    opened = excerpt.version
+    other = UserFactory(username="pia", first_name="Pia", role="Publisher")
+    excerpt.translation_en = "A fixed translation"
+    workflow.save_edit(excerpt, other, "Translation fixed")
+    client.force_login(people["publisher"])
+    url = reverse("admin:statements_excerpt_transition", args=[excerpt.pk, "withdraw"])
+    assert 'name="expected_version"' in client.get(url).content.decode()
+    response = client.post(url, {"note": "سحب", "expected_version": opened}, follow=True)
+    (message,) = messages_of(response)
+    assert message.startswith("Pia changed this entry at ")
+    excerpt.refresh_from_db()
+    assert excerpt.state == State.PUBLISHED

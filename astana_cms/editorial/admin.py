@@ -588,11 +588,16 @@ class EditorialAdmin(
 
     @staticmethod
     def transition_options(request: HttpRequest, transition: workflow.Transition) -> dict:
+        options = {}
+        # The version the confirmation page showed: a step on a version changed since is
+        # refused, saying who changed it and when.
+        if request.POST.get("expected_version", "").isdigit():
+            options["expected_version"] = int(request.POST["expected_version"])
         if transition is workflow.PUBLISH:
-            return {"with_dependencies": request.POST.get("with_dependencies") == "on"}
+            options["with_dependencies"] = request.POST.get("with_dependencies") == "on"
         if transition is workflow.VERIFY:
-            return {"four_eyes_override": request.POST.get("four_eyes_override") == "on"}
-        return {}
+            options["four_eyes_override"] = request.POST.get("four_eyes_override") == "on"
+        return options
 
     # --- Many entries: bulk actions ----------------------------------------------------------
 

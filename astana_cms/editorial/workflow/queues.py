@@ -53,6 +53,10 @@ def _scheduled(model, user) -> models.QuerySet:
     return model.objects.filter(pk__in=pending.values("object_id"))
 
 
+def _unassigned(model, user) -> models.QuerySet:
+    return model.objects.filter(assigned_to=None, state__in=(State.DRAFT, State.VERIFIED))
+
+
 def _assigned_to_me(model, user) -> models.QuerySet:
     return model.objects.filter(assigned_to=user).exclude(state=State.WITHDRAWN)
 
@@ -92,6 +96,7 @@ QUEUES: dict[str, Queue] = {
         ),
         Queue("scheduled", _("Scheduled to publish or withdraw"), "publish", _scheduled),
         Queue("assigned", _("Assigned to me"), None, _assigned_to_me),
+        Queue("unassigned", _("Awaiting a step, assigned to nobody"), None, _unassigned),
         Queue("returned", _("Returned to me"), None, _returned_to_me),
     )
 }
