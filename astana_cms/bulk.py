@@ -66,6 +66,16 @@ def insert_rows(
         objects = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
         model.objects.bulk_create(objects, batch_size=BATCH)
         return [o.pk for o in objects] if return_ids else []
+    # Columns not named get their field's default, as the ORM would give them (COPY would
+    # leave them to the database, which knows none of Django's defaults).
+    unnamed = [
+        f
+        for f in model._meta.concrete_fields
+        if f.attname not in attnames and not f.primary_key and f.has_default()
+    ]
+    if unnamed:
+        attnames = [*attnames, *(f.attname for f in unnamed)]
+        rows = ([*row, *(f.get_default() for f in unnamed)] for row in rows)
     ids: list[int] = []
     if return_ids:
         rows = list(rows)
