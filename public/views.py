@@ -197,9 +197,12 @@ def excerpt_page(request: HttpRequest, excerpt: Excerpt) -> dict:
         "same_round": others.filter(round=excerpt.round_id).order_by("source_id", "start", "pk")[
             :RELATED
         ],
-        "json_ld": excerpt_json_ld(request, excerpt, record.verified),
+        # A draft seen in a preview may lack its speaker yet: no structured data, no feed.
+        "json_ld": excerpt_json_ld(request, excerpt, record.verified) if excerpt.speaker else None,
         "report_form": ReportForm(excerpt_id=excerpt.pk),
-        "feed_url": reverse("public:actor_feed", args=[excerpt.speaker.slug]),
+        "feed_url": (
+            reverse("public:actor_feed", args=[excerpt.speaker.slug]) if excerpt.speaker else None
+        ),
     }
     return context
 

@@ -933,9 +933,14 @@ class ExcerptAdmin(SpreadsheetImportMixin, EditorialAdmin):
         the occurrence that anchors exactly there, the speaker named before it and the
         meeting the source reports, each said so the editor can check them."""
         initial = super().get_changeform_initial_data(request)
+        for name in ("source", "speaker", "round"):  # a link's keys, never a 500 for a bad one
+            if name in initial and not str(initial[name]).isdigit():
+                del initial[name]
         start, end = request.GET.get("start", ""), request.GET.get("end", "")
-        source = Source.objects.filter(pk=initial.get("source") or 0).first()
-        if source is None or not (start.isdigit() and end.isdigit()):
+        if not (start.isdigit() and end.isdigit() and str(initial.get("source", "")).isdigit()):
+            return initial
+        source = Source.objects.filter(pk=initial["source"]).first()
+        if source is None:
             return initial
         chosen = selected_passage(source, int(start), int(end))
         if chosen.problem:

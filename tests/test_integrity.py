@@ -22,6 +22,7 @@ from rounds.models import Actor, Participation, Round
 from statements.models import Excerpt, SearchEntry, Source
 from statements.provenance import Capture
 from tests.factories import RoundFactory, SourceFactory, UserFactory, walk
+from tests.helpers import verify_at_desk
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("development_mode", "english")]
 
@@ -402,9 +403,7 @@ def test_7_no_author_since_the_last_verification_may_verify(client, logins):
     workflow.save_edit(excerpt, verifier)  # the verifier writes part of it…
     excerpt.notes = "ثم عدّله المحرر"
     workflow.save_edit(excerpt, logins["editor"])  # …and is no longer the last author
-    response = as_user(client, verifier).post(
-        action_url(excerpt, "transition", "verify"), follow=True
-    )
+    response = verify_at_desk(as_user(client, verifier), excerpt, follow=True)
     assert any("You wrote part of this version" in m for m in messages_of(response))
     excerpt.refresh_from_db()
     assert excerpt.state == State.DRAFT

@@ -74,7 +74,9 @@ class TestTheRules:
 
     def test_due_steps_are_taken_once_in_the_schedulers_name(self, publisher):
         excerpt = verified_excerpt()
-        workflow.schedule(excerpt, publisher, "publish", timezone.now() + SOON)
+        workflow.schedule(
+            excerpt, publisher, "publish", timezone.now() + SOON, with_dependencies=True
+        )
         assert workflow.perform_due() == []  # not yet
         (done,) = workflow.perform_due(timezone.now() + SOON)
         excerpt.refresh_from_db()
@@ -112,7 +114,9 @@ class TestTheRules:
 
     def test_the_command_takes_what_is_due(self, publisher):
         excerpt = verified_excerpt()
-        planned = workflow.schedule(excerpt, publisher, "publish", timezone.now() + SOON)
+        planned = workflow.schedule(
+            excerpt, publisher, "publish", timezone.now() + SOON, with_dependencies=True
+        )
         Schedule.objects.filter(pk=planned.pk).update(at=timezone.now())
         out = StringIO()
         call_command("publish_scheduled", stdout=out)
@@ -159,7 +163,9 @@ def test_the_task_worker_takes_the_step_when_it_is_due(publisher):
     from astana_cms.editorial.tasks import publish_due
 
     excerpt = verified_excerpt()
-    planned = workflow.schedule(excerpt, publisher, "publish", timezone.now() + SOON)
+    planned = workflow.schedule(
+        excerpt, publisher, "publish", timezone.now() + SOON, with_dependencies=True
+    )
     waiting = DBTaskResult.objects.get(task_path=publish_due.module_path, status="READY")
     assert waiting.run_after == planned.at
     # The time comes.
@@ -183,7 +189,9 @@ def test_two_workers_at_once_take_a_due_step_once(publisher):
     if connection.vendor != "postgresql":
         pytest.skip("row locks between concurrent connections are a PostgreSQL matter")
     excerpt = verified_excerpt()
-    planned = workflow.schedule(excerpt, publisher, "publish", timezone.now() + SOON)
+    planned = workflow.schedule(
+        excerpt, publisher, "publish", timezone.now() + SOON, with_dependencies=True
+    )
     Schedule.objects.filter(pk=planned.pk).update(at=timezone.now())
     barrier = threading.Barrier(2)
     taken = []
@@ -202,3 +210,43 @@ def test_two_workers_at_once_take_a_due_step_once(publisher):
         thread.join()
     assert len(taken) == 1 and taken[0].status == Schedule.Status.DONE
     assert AuditRecord.for_entry(excerpt).filter(action="publish").count() == 1
+
+
+@pytest.mark.django_db
+class TestWhatTheReviewFound:
+    def test_a_deleted_entry_does_not_stop_the_others(self, publisher):
+        gone, kept = verified_excerpt(), verified_excerpt()
+        for excerpt in (gone, kept):
+            workflow.schedule(
+                excerpt, publisher, "publish", timezone.now() + SOON, with_dependencies=True
+            )
+        type(gone).objects.filter(pk=gone.pk).delete(user=publisher)
+        assert not Schedule.objects.filter(object_id=gone.pk, status="pending").exists()
+        Schedule.objects.filter(object_id=gone.pk).update(status="pending")  # as if it had not
+        done = workflow.perform_due(timezone.now() + SOON)
+        assert {(p.object_id, p.status) for p in done} == {
+            (gone.pk, Schedule.Status.REFUSED),
+            (kept.pk, Schedule.Status.DONE),
+        }
+        kept.refresh_from_db()
+        assert kept.state == State.PUBLISHED
+
+    def test_scheduling_refuses_a_version_changed_since_the_page_was_opened(self, publisher):
+        excerpt = verified_excerpt()
+        opened = excerpt.version
+        excerpt.translation_en = "Edited"
+        workflow.save_edit(excerpt, UserFactory(role="Editor"))
+        workflow.verify(excerpt, UserFactory(role="Verifier"))
+        with pytest.raises(workflow.TransitionRefused, match="after you opened it"):
+            workflow.schedule(
+                excerpt, publisher, "publish", timezone.now() + SOON, expected_version=opened
+            )
+
+    def test_the_source_and_meeting_are_published_only_if_the_scheduler_asked(self, publisher):
+        excerpt = verified_excerpt()
+        workflow.schedule(excerpt, publisher, "publish", timezone.now() + SOON)
+        (refused,) = workflow.perform_due(timezone.now() + SOON)
+        assert refused.status == Schedule.Status.REFUSED
+        assert "publish it first, or with this entry" in refused.outcome
+        excerpt.source.refresh_from_db()
+        assert excerpt.source.state == State.VERIFIED

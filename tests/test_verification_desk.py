@@ -302,3 +302,60 @@ def test_a_confirmation_page_opened_before_a_change_refuses_with_who_and_when(cl
     assert message.startswith("Pia changed this entry at ")
     excerpt.refresh_from_db()
     assert excerpt.state == State.PUBLISHED
+
+
+class TestWhatTheReviewFound:
+    def test_verify_is_decided_at_the_desk_only(self, client, envoy_quote):
+        client = as_user(client, "vera", "Verifier")
+        url = reverse("admin:statements_excerpt_transition", args=[envoy_quote.pk, "verify"])
+        response = client.post(url, {"note": "no checks"})
+        assert response.status_code == 302 and response.url == desk(envoy_quote)
+        envoy_quote.refresh_from_db()
+        assert envoy_quote.state == State.DRAFT
+        listing = client.get(reverse("admin:statements_excerpt_changelist"))
+        assert (
+            "verify_selected"
+            not in listing.context["action_form"].fields["action"].choices.__repr__()
+        )
+
+    def test_a_stale_refusal_clears_the_ticks(self, client, envoy_quote):
+        opened = envoy_quote.version
+        envoy_quote.translation_en = "Changed meanwhile"
+        workflow.save_edit(envoy_quote, get_user_model().objects.get(username="nour"))
+        response = decide(
+            as_user(client, "vera", "Verifier"), envoy_quote, "verify", version=opened
+        )
+        assert [checked for _n, _l, checked in response.context["checks"]] == [False] * 5
+        assert f'name="expected_version" value="{opened + 1}"' in response.content.decode()
+
+    def test_the_stale_refusal_names_who_changed_it_not_who_assigned_it(self, client, envoy_quote):
+        opened = envoy_quote.version
+        envoy_quote.translation_en = "Changed meanwhile"
+        workflow.save_edit(envoy_quote, get_user_model().objects.get(username="nour"))
+        other = UserFactory(username="ali", first_name="Ali", role="Verifier")
+        workflow.assign(envoy_quote, other, UserFactory(username="vera", role="Verifier"))
+        response = decide(as_user(client, "vera"), envoy_quote, "verify", version=opened)
+        (message,) = messages_of(response)
+        assert message.startswith("Nour changed this entry")
+
+    def test_a_mention_of_someone_outside_the_desk_tells_them_nothing(self, envoy_quote):
+        from astana_cms.editorial import comments
+        from astana_cms.editorial.models import Notification
+
+        outsider = UserFactory(username="guest")  # staff, no group: may not read excerpts
+        comments.post(envoy_quote, UserFactory(username="vera", role="Verifier"), "@guest انظر")
+        assert not Notification.objects.filter(recipient=outsider).exists()
+
+    def test_a_quote_link_with_a_bad_source_is_the_plain_form(self, client, envoy_quote):
+        client = as_user(client, "nour")
+        url = reverse("admin:statements_excerpt_add") + "?source=abc&start=1&end=5"
+        assert client.get(url).status_code == 200
+
+
+def test_a_draft_without_its_speaker_yet_previews(client, people):
+    from astana_cms.editorial.preview import preview_url
+
+    excerpt = ExcerptFactory(speaker=None)
+    client.force_login(people["editor"])
+    response = client.get(preview_url(excerpt))
+    assert response.status_code == 200

@@ -14,6 +14,7 @@ from astana_cms.editorial import workflow
 from astana_cms.editorial.models import AuditRecord, State
 from statements.models import Excerpt
 from tests.factories import ExcerptFactory, RoundFactory, SourceFactory, UserFactory, walk
+from tests.helpers import verify_at_desk
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("development_mode", "english")]
 
@@ -92,7 +93,7 @@ def test_demo_users_walk_an_excerpt_from_draft_to_published(client, logins):
     assert transition_url(excerpt, "verify") in page
     assert transition_url(excerpt, "publish") not in page  # not theirs to do
     assert excerpt.text in verifier.get(reverse("admin:index")).content.decode()  # awaiting me
-    response = verifier.post(transition_url(excerpt, "verify"), {"note": "تحققت من المصدر"})
+    response = verify_at_desk(verifier, excerpt, "تحققت من المصدر")
     assert response.status_code == 302
     excerpt.refresh_from_db()
     assert excerpt.state == State.VERIFIED
@@ -123,7 +124,7 @@ def test_demo_users_walk_an_excerpt_from_draft_to_published(client, logins):
 def test_a_refused_transition_tells_the_user_why(client, logins):
     excerpt = ExcerptFactory(text="نص لا يرد في المصدر")
     verifier = login(client, "verifier", logins)
-    response = verifier.post(transition_url(excerpt, "verify"), follow=True)
+    response = verify_at_desk(verifier, excerpt, follow=True)
     messages = [str(m) for m in response.context["messages"]]
     assert any("not anchored in its source" in m for m in messages)
     excerpt.refresh_from_db()
@@ -162,10 +163,10 @@ def test_four_eyes_override_by_a_superuser_is_recorded(client):
     excerpt = ExcerptFactory()
     excerpt.record_change(root)
     excerpt.save()
-    client.post(transition_url(excerpt, "verify"))
+    verify_at_desk(client, excerpt)
     excerpt.refresh_from_db()
     assert excerpt.state == State.DRAFT
-    client.post(transition_url(excerpt, "verify"), {"four_eyes_override": "on"})
+    verify_at_desk(client, excerpt, four_eyes_override="on")
     excerpt.refresh_from_db()
     assert excerpt.state == State.VERIFIED
     assert AuditRecord.for_entry(excerpt).get().four_eyes_override
@@ -208,7 +209,7 @@ def test_a_transition_makes_open_forms_stale(client, logins):
     editor = login(client, "editor", logins)
     stale = form_data(editor, excerpt)
     verifier = login(client, "verifier", logins)
-    verifier.post(transition_url(excerpt, "verify"))
+    verify_at_desk(verifier, excerpt)
     editor = login(client, "editor", logins)
     stale["notes"] = "متأخر"
     response = editor.post(change_url(excerpt), stale)

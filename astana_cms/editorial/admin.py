@@ -210,7 +210,6 @@ class EditorialAdmin(
     change_form_template = "admin/editorial/change_form.html"
     actions = [
         "assign_selected",
-        "verify_selected",
         "publish_selected",
         "return_selected",
         "withdraw_selected",
@@ -490,11 +489,13 @@ class EditorialAdmin(
                 "offer": offer,
             }
             return TemplateResponse(request, "admin/editorial/refused.html", context, status=403)
-        if request.method != "POST" and (
-            transition is workflow.VERIFY
-            or (transition is workflow.RETURN and obj.state == State.DRAFT)
+        if transition is workflow.VERIFY or (
+            transition is workflow.RETURN and obj.state == State.DRAFT
         ):
-            return HttpResponseRedirect(desk_url(obj))  # checked beside its evidence
+            # A verification is decided at the desk, beside its evidence, with what was checked.
+            if request.method == "POST":
+                messages.info(request, gettext("Verify at the desk: tick what you checked."))
+            return HttpResponseRedirect(desk_url(obj))
         schedulable = name in workflow.SCHEDULABLE
         if request.method == "POST" and schedulable and request.POST.get("at"):
             at, problem = parse_schedule(request)
@@ -502,7 +503,14 @@ class EditorialAdmin(
                 messages.error(request, problem)
             else:
                 try:
-                    workflow.schedule(obj, request.user, name, at, request.POST.get("note", ""))
+                    workflow.schedule(
+                        obj,
+                        request.user,
+                        name,
+                        at,
+                        request.POST.get("note", ""),
+                        **self.transition_options(request, transition),
+                    )
                 except workflow.TransitionRefused as refused:
                     messages.error(request, refused.message)
                 else:
@@ -644,9 +652,7 @@ class EditorialAdmin(
             },
         )
 
-    @admin.action(description=_("Verify selected entries"))
-    def verify_selected(self, request, queryset):
-        self._bulk(request, queryset, "verify")
+    # No bulk verification: each entry is verified at the desk, beside its evidence.
 
     @admin.action(
         description=_("Publish selected entries (with their verified sources and rounds)")

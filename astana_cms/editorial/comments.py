@@ -62,7 +62,12 @@ def post(entry: models.Model, author: User, text: str, parent: Comment | None = 
         comment = Comment.objects.create(
             content_type=content_type, object_id=entry.pk, author=author, text=text, parent=parent
         )
-        mentioned = list(mentioned_in(text).distinct())
+        opts = entry._meta
+        mentioned = [
+            person
+            for person in mentioned_in(text).distinct()
+            if person.has_perm(f"{opts.app_label}.view_{opts.model_name}")
+        ]
         comment.mentioned.set(mentioned)
         notify.tell(mentioned, Notification.Kind.MENTIONED, entry, author, text)
         others = set(

@@ -91,13 +91,22 @@ class VerificationDeskMixin:
         note = request.POST.get("note", "")
         try:
             if name == "verify":
-                workflow.verify(obj, request.user, note, checked=checked, expected_version=version)
+                workflow.verify(
+                    obj,
+                    request.user,
+                    note,
+                    checked=checked,
+                    expected_version=version,
+                    four_eyes_override=request.POST.get("four_eyes_override") == "on",
+                )
             else:
                 workflow.return_to_draft(
                     obj, request.user, note, checked=checked, expected_version=version
                 )
         except workflow.TransitionRefused as refused:
             messages.error(request, refused.message)
+            # Changed since it was opened: what was ticked was ticked on other content.
+            request.checks_void = refused.reason == str(workflow.CHANGED_MEANWHILE)
             return False
         messages.success(
             request,
@@ -128,10 +137,12 @@ class VerificationDeskMixin:
             else None
         )
         posted = request.POST if request.method == "POST" else None
-        checks = [
-            (name, label, bool(posted and name in posted.getlist("checked")))
-            for name, label in obj.VERIFICATION_CHECKS
-        ]
+        ticked = (
+            []
+            if getattr(request, "checks_void", False) or not posted
+            else posted.getlist("checked")
+        )
+        checks = [(name, label, name in ticked) for name, label in obj.VERIFICATION_CHECKS]
         return {
             **self.admin_site.each_context(request),
             "title": _("Verification"),

@@ -87,6 +87,12 @@ class EditorialQuerySet(models.QuerySet):
                     for entry in doomed
                 )
                 public_record_changed()
+                # What was scheduled for them is over with them.
+                Schedule.objects.filter(
+                    content_type=content_type,
+                    object_id__in=[entry.pk for entry in doomed],
+                    status=Schedule.Status.PENDING,
+                ).update(status=Schedule.Status.CANCELLED, closed_at=timezone.now())
             return super().delete()
 
     def published(self) -> EditorialQuerySet:

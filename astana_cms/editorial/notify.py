@@ -77,6 +77,9 @@ def tell(
     if not ids:
         return []
     active = get_user_model().objects.filter(pk__in=ids, is_active=True, is_staff=True)
+    # Nobody is told of an entry they may not read (a mention of someone outside the desk).
+    opts = entry._meta
+    readers = [p.pk for p in active if p.has_perm(f"{opts.app_label}.view_{opts.model_name}")]
     content_type = ContentType.objects.get_for_model(entry)
     label = entry_label(entry)
     rows = Notification.objects.bulk_create(
@@ -89,7 +92,7 @@ def tell(
             label=label,
             message=str(message or "")[:2000],
         )
-        for pk in active.values_list("pk", flat=True)
+        for pk in readers
     )
     people = [row.recipient_id for row in rows]
     transaction.on_commit(lambda: ask_for_digests(people))

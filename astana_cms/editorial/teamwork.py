@@ -170,6 +170,11 @@ class Schedule(OfEntry):
     at = models.DateTimeField(_("at"), db_index=True)
     note = models.TextField(_("note"), blank=True)
     version = models.PositiveIntegerField(_("on version"))
+    with_dependencies = models.BooleanField(
+        _("with its source and meeting"),
+        default=False,
+        help_text=_("Publish its verified source and meeting with it, as asked when scheduling."),
+    )
     scheduled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("scheduled by"),

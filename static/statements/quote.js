@@ -15,13 +15,14 @@ const startQuoting = () => {
     const before = document.createRange();
     before.setStart(paragraph, 0);
     before.setEnd(container, offset);
-    let count = before.toString().length;
+    // Code points, as the server counts them (an emoji is two UTF-16 units, one character).
+    let count = [...before.toString()].length;
     const label = paragraph.querySelector("[data-not-text]");
     if (label) {
       const labelRange = document.createRange();
       labelRange.selectNodeContents(label);
       count = before.compareBoundaryPoints(Range.END_TO_END, labelRange) >= 0
-        ? count - label.textContent.length : 0;
+        ? count - [...label.textContent].length : 0;
     }
     return Number(paragraph.dataset.start) + count;
   };

@@ -13,6 +13,7 @@ produce exactly one transition and one record, on every database.
 from .assignment import NEXT_STEP, assign, assignable, may_assign
 from .core import (
     ACTION_VERBS,
+    CHANGED_MEANWHILE,
     PUBLISH,
     RETURN,
     TRANSITIONS,
@@ -66,6 +67,7 @@ from .transitions import (
 
 __all__ = [
     "ACTION_VERBS",
+    "CHANGED_MEANWHILE",
     "CORRECTION_ACTIONS",
     "NEXT_STEP",
     "PUBLISH",

@@ -33,6 +33,9 @@ from ..signals import publicity_changed
 
 User = AbstractBaseUser | AnonymousUser
 
+# The reason of every refusal of a step or an edit taken on a version someone else replaced.
+CHANGED_MEANWHILE = _("changed meanwhile")
+
 
 class TransitionRefused(Exception):
     """A transition the rules do not allow. `message` is what the user is told; `reason` is the
@@ -235,7 +238,7 @@ def _move(entry: EditorialEntry, from_state: str, to_state: str) -> None:
     if moved != 1:
         raise TransitionRefused(
             _("Someone else changed this entry meanwhile; reload it and try again."),
-            _("changed meanwhile"),
+            CHANGED_MEANWHILE,
         )
     entry.refresh_from_db(fields=["state", "version", "published_at"])
     entry._loaded_state = entry.state
@@ -269,7 +272,13 @@ def changed_since_opened(current: EditorialEntry, expected_version: int | None) 
     """Refuse a decision taken on an older version than the row's: say who changed it, when."""
     if expected_version is None or current.version == expected_version:
         return
-    last = AuditRecord.for_entry(current).order_by("-pk").first()
+    # The last step that made a new version: an assignment or a schedule does not.
+    unversioned = (
+        AuditRecord.Action.ASSIGN,
+        AuditRecord.Action.SCHEDULE,
+        AuditRecord.Action.UNSCHEDULE,
+    )
+    last = AuditRecord.for_entry(current).exclude(action__in=unversioned).order_by("-pk").first()
     who = (last.user.get_full_name() or last.user.get_username()) if last and last.user else None
     raise TransitionRefused(
         _(
@@ -282,7 +291,7 @@ def changed_since_opened(current: EditorialEntry, expected_version: int | None) 
                 timezone.localtime(last.at if last else current.changed_at), "DATETIME_FORMAT"
             ),
         },
-        _("changed meanwhile"),
+        CHANGED_MEANWHILE,
     )
 
 

@@ -21,6 +21,7 @@ from ..models import (
 )
 from ..signals import publicity_changed
 from .core import (
+    CHANGED_MEANWHILE,
     TransitionRefused,
     User,
     _locked,
@@ -163,7 +164,7 @@ def _refuse_closed(revision: Revision, *statuses: str) -> None:
         raise TransitionRefused(
             _("This correction is %(status)s; nothing was done.")
             % {"status": revision.get_status_display()},
-            _("changed meanwhile"),
+            CHANGED_MEANWHILE,
         )
 
 

@@ -22,6 +22,7 @@ from ..models import (
     entry_label,
 )
 from .core import (
+    CHANGED_MEANWHILE,
     TransitionRefused,
     User,
     _locked,
@@ -43,7 +44,7 @@ def stale_refusal() -> TransitionRefused:
             "Someone else changed this entry while you were editing it. Nothing was saved: "
             "reload it to see their changes, then make yours again."
         ),
-        _("changed meanwhile"),
+        CHANGED_MEANWHILE,
     )
 
 

@@ -27,6 +27,7 @@ from .core import (
     _locked,
     _record,
     _require_permission,
+    changed_since_opened,
 )
 from .transitions import perform
 
@@ -40,10 +41,18 @@ def _when(at: datetime.datetime) -> str:
 
 
 def schedule(
-    entry: EditorialEntry, user: User, name: str, at: datetime.datetime, note: str = ""
+    entry: EditorialEntry,
+    user: User,
+    name: str,
+    at: datetime.datetime,
+    note: str = "",
+    *,
+    expected_version: int | None = None,
+    with_dependencies: bool = False,
 ) -> Schedule:
     """Set `entry`'s publication ("publish") or withdrawal ("withdraw") for `at`, refused now
-    for whatever would refuse it now (permission, state, what it lacks, a missing note)."""
+    for whatever would refuse it now (permission, state, what it lacks, a missing note, a
+    version changed since the scheduler looked at it)."""
     transition = SCHEDULABLE[name]
     note = (note or "").strip()
     with transaction.atomic():
@@ -54,6 +63,7 @@ def schedule(
                 transition.wrong_state % {"state": current.get_state_display()},
                 transition.wrong_state_reason,
             )
+        changed_since_opened(current, expected_version)
         if at <= timezone.now():
             raise TransitionRefused(
                 _("Choose a time still to come, or take the step now."), _("in the past")
@@ -78,6 +88,7 @@ def schedule(
             at=at,
             note=note,
             version=current.version,
+            with_dependencies=with_dependencies and transition is PUBLISH,
             scheduled_by=user,
         )
         _record(
@@ -139,8 +150,14 @@ def perform_due(now: datetime.datetime | None = None) -> list[Schedule]:
             )
             if planned is None:
                 continue
-            entry = planned.content_type.get_object_for_this_type(pk=planned.object_id)
-            _take(planned, entry)
+            model = planned.content_type.model_class()
+            entry = model.objects.filter(pk=planned.object_id).first() if model else None
+            if entry is None:  # deleted meanwhile: nothing to take, and the rest goes on
+                planned.status, planned.closed_at = Schedule.Status.REFUSED, timezone.now()
+                planned.outcome = str(_("The entry no longer exists."))
+                planned.save(update_fields=["status", "outcome", "closed_at"])
+            else:
+                _take(planned, entry)
             done.append(planned)
     return done
 
@@ -148,7 +165,7 @@ def perform_due(now: datetime.datetime | None = None) -> list[Schedule]:
 def _take(planned: Schedule, entry: EditorialEntry) -> None:
     options = {"expected_version": planned.version}
     if planned.action == PUBLISH.name:
-        options["with_dependencies"] = True
+        options["with_dependencies"] = planned.with_dependencies  # as the scheduler chose
     try:
         with transaction.atomic():
             perform(planned.action, entry, planned.scheduled_by, planned.note, **options)
