@@ -24,6 +24,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -482,7 +483,7 @@ class EditorialAdmin(
             )
             context = {
                 **self.admin_site.each_context(request),
-                "title": workflow.ACTION_VERBS[name],
+                "title": capfirst(workflow.ACTION_VERBS[name]),
                 "opts": opts,
                 "object": obj,
                 "change_url": change_url,
@@ -547,7 +548,7 @@ class EditorialAdmin(
         )
         context = {
             **self.admin_site.each_context(request),
-            "title": workflow.ACTION_VERBS[name],
+            "title": capfirst(workflow.ACTION_VERBS[name]),
             "opts": opts,
             "object": obj,
             "transition": transition,
@@ -643,7 +644,7 @@ class EditorialAdmin(
             "admin/editorial/bulk_transition.html",
             {
                 **self.admin_site.each_context(request),
-                "title": workflow.ACTION_VERBS[name],
+                "title": capfirst(workflow.ACTION_VERBS[name]),
                 "opts": self.model._meta,
                 "queryset": queryset,
                 "action": f"{name}_selected",
