@@ -490,58 +490,36 @@ class EditorialAdmin(
                 "offer": offer,
             }
             return TemplateResponse(request, "admin/editorial/refused.html", context, status=403)
-        if transition is workflow.VERIFY or (
-            transition is workflow.RETURN and obj.state == State.DRAFT
-        ):
-            # A verification is decided at the desk, beside its evidence, with what was checked.
+        if workflow.judges_content(transition, obj):
+            # Decided at the desk, beside its evidence, with what was checked.
             if request.method == "POST":
                 messages.info(request, gettext("Verify at the desk: tick what you checked."))
             return HttpResponseRedirect(desk_url(obj))
         schedulable = name in workflow.SCHEDULABLE
-        if request.method == "POST" and schedulable and request.POST.get("at"):
-            at, problem = parse_schedule(request)
-            if problem:
-                messages.error(request, problem)
-            else:
-                try:
-                    workflow.schedule(
-                        obj,
-                        request.user,
-                        name,
-                        at,
-                        request.POST.get("note", ""),
-                        **self.transition_options(request, transition),
-                    )
-                except workflow.TransitionRefused as refused:
-                    messages.error(request, refused.message)
-                else:
-                    messages.success(
-                        request,
-                        gettext("“%(entry)s”: %(step)s scheduled for %(when)s.")
-                        % {
-                            "entry": obj,
-                            "step": transition.label,
-                            "when": formats.date_format(timezone.localtime(at), "DATETIME_FORMAT"),
-                        },
-                    )
-                    return HttpResponseRedirect(change_url)
-        elif request.method == "POST":
+        if request.method == "POST":
+            note = request.POST.get("note", "")
+            options = self.transition_options(request, transition)
             try:
-                workflow.perform(
-                    name,
-                    obj,
-                    request.user,
-                    request.POST.get("note", ""),
-                    **self.transition_options(request, transition),
-                )
+                if schedulable and request.POST.get("at"):
+                    at, problem = parse_schedule(request)
+                    if problem:
+                        raise workflow.TransitionRefused(problem, problem)
+                    workflow.schedule(obj, request.user, name, at, note, **options)
+                    done = gettext("“%(entry)s”: %(step)s scheduled for %(when)s.") % {
+                        "entry": obj,
+                        "step": transition.label,
+                        "when": formats.date_format(timezone.localtime(at), "DATETIME_FORMAT"),
+                    }
+                else:
+                    workflow.perform(name, obj, request.user, note, **options)
+                    done = gettext("“%(entry)s”: %(step)s.") % {
+                        "entry": obj,
+                        "step": AuditRecord.Action(transition.action).label,
+                    }
             except workflow.TransitionRefused as refused:
                 messages.error(request, refused.message)
             else:
-                messages.success(
-                    request,
-                    gettext("“%(entry)s”: %(step)s.")
-                    % {"entry": obj, "step": AuditRecord.Action(transition.action).label},
-                )
+                messages.success(request, done)
                 return HttpResponseRedirect(change_url)
         offer = next(
             (o for o in workflow.offers(request.user, obj) if o.transition is transition), None
@@ -556,7 +534,6 @@ class EditorialAdmin(
             "note_required": transition.note_required,
             "offer_dependencies": transition is workflow.PUBLISH
             and any(d.state != State.PUBLISHED for d in obj.publication_dependencies()),
-            "offer_override": offer is not None and offer.override,
             "problems": [offer.refused, *offer.problems] if offer else [],
             "schedule_form": ScheduleForm(request.POST or None) if schedulable else None,
         }
@@ -604,8 +581,6 @@ class EditorialAdmin(
             options["expected_version"] = int(request.POST["expected_version"])
         if transition is workflow.PUBLISH:
             options["with_dependencies"] = request.POST.get("with_dependencies") == "on"
-        if transition is workflow.VERIFY:
-            options["four_eyes_override"] = request.POST.get("four_eyes_override") == "on"
         return options
 
     # --- Many entries: bulk actions ----------------------------------------------------------

@@ -17,15 +17,12 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import workflow
-
-
-def person(user) -> str:
-    return user.get_full_name() or user.get_username()
+from .models import person_name
 
 
 class PersonChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        return person(obj)
+        return person_name(obj)
 
 
 class AssignForm(forms.Form):
@@ -95,7 +92,7 @@ class AssignmentAdminMixin:
 
     @admin.display(description=_("assigned to"), ordering="assigned_to__username")
     def assignee(self, obj) -> str:
-        return person(obj.assigned_to) if obj.assigned_to_id else "—"
+        return person_name(obj.assigned_to) if obj.assigned_to_id else "—"
 
     @admin.display(description=_("last changed"), ordering="changed_at")
     def changed(self, obj):
@@ -147,7 +144,7 @@ class AssignmentAdminMixin:
                     messages.success(
                         request,
                         gettext("“%(entry)s” is assigned to %(person)s.")
-                        % {"entry": obj, "person": person(assignee)}
+                        % {"entry": obj, "person": person_name(assignee)}
                         if assignee
                         else gettext("“%(entry)s” is assigned to nobody.") % {"entry": obj},
                     )

@@ -305,6 +305,11 @@ class EditorialEntry(models.Model):
         self.changed_at = now
 
 
+def person_name(user) -> str:
+    """How the newsroom names a colleague: their full name, else their username."""
+    return user.get_full_name() or user.get_username()
+
+
 def entry_label(entry: models.Model) -> str:
     """How an audit record names its entry, as it was then (it may be deleted later)."""
     return shortened(str(entry), 200)

@@ -19,7 +19,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, ngettext
 from django_tasks import task
 
-from .models import AuditRecord, entry_label
+from .models import AuditRecord, entry_label, person_name
 from .teamwork import Notification, Preferences
 
 logger = logging.getLogger(__name__)
@@ -172,11 +172,11 @@ def digest_message(user, items: list[Notification], more: int) -> EmailMessage:
         "Astana CMS: %(count)d new notifications",
         count,
     ) % {"count": count}
-    lines = [gettext("Hello %(name)s,") % {"name": user.get_full_name() or user.get_username()}]
+    lines = [gettext("Hello %(name)s,") % {"name": person_name(user)}]
     lines.append("")
     for item in items:
         when = formats.date_format(timezone.localtime(item.created_at), "DATETIME_FORMAT")
-        who = (item.actor.get_full_name() or item.actor.get_username()) if item.actor else ""
+        who = person_name(item.actor) if item.actor else ""
         lines.append(f"- {item.get_kind_display()}: {item.label}")
         lines.append(f"  {who} · {when}" if who else f"  {when}")
         if item.message:

@@ -56,6 +56,7 @@ from .scheduling import SCHEDULABLE, cancel, pending_for, perform_due, schedule
 from .transitions import (
     BulkReport,
     Offer,
+    judges_content,
     offers,
     perform,
     perform_many,
@@ -92,6 +93,7 @@ __all__ = [
     "create",
     "field_value",
     "frozen_fields",
+    "judges_content",
     "may",
     "may_assign",
     "may_edit",

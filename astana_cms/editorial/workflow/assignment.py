@@ -7,7 +7,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from .. import notify
-from ..models import AuditRecord, EditorialEntry, Notification, State
+from ..models import AuditRecord, EditorialEntry, Notification, State, person_name
 from .core import ACTION_VERBS, TransitionRefused, User, _locked, _record, holders, may, who_may
 from .edits import may_edit
 
@@ -17,10 +17,6 @@ NEXT_STEP = {
     State.VERIFIED: "publish",
     State.PUBLISHED: "correct",
 }
-
-
-def _name(person) -> str:
-    return person.get_full_name() or person.get_username()
 
 
 def may_assign(user: User, entry: EditorialEntry) -> bool:
@@ -60,7 +56,7 @@ def assign(
             raise TransitionRefused(
                 _("%(person)s cannot %(step)s %(entries)s; assign it to one of: %(whom)s.")
                 % {
-                    "person": _name(assignee),
+                    "person": person_name(assignee),
                     "step": ACTION_VERBS[step],
                     "entries": current._meta.verbose_name_plural,
                     "whom": whom,
@@ -73,7 +69,7 @@ def assign(
         type(current).objects.filter(pk=current.pk).update(assigned_to=assignee_id)
         entry.assigned_to_id = assignee_id
         text = (
-            _("Assigned to %(person)s.") % {"person": _name(assignee)}
+            _("Assigned to %(person)s.") % {"person": person_name(assignee)}
             if assignee is not None
             else _("Assignment removed.")
         )

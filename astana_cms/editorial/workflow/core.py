@@ -28,6 +28,7 @@ from ..models import (
     Revision,
     State,
     entry_label,
+    person_name,
 )
 from ..signals import publicity_changed
 
@@ -156,7 +157,7 @@ def who_may(action: str, entry: EditorialEntry, *, excluding=(), limit: int = 5)
     """The active people who hold the workflow permission `action` on `entry` (superusers
     aside), but those `excluding` (user ids): whom to ask."""
     people = holders(action, entry).exclude(pk__in=list(excluding)).order_by("username")[:limit]
-    return [person.get_full_name() or person.get_username() for person in people]
+    return [person_name(person) for person in people]
 
 
 def _require_permission(user: User, action: str, entry: EditorialEntry) -> None:
@@ -279,7 +280,7 @@ def changed_since_opened(current: EditorialEntry, expected_version: int | None) 
         AuditRecord.Action.UNSCHEDULE,
     )
     last = AuditRecord.for_entry(current).exclude(action__in=unversioned).order_by("-pk").first()
-    who = (last.user.get_full_name() or last.user.get_username()) if last and last.user else None
+    who = person_name(last.user) if last and last.user else None
     raise TransitionRefused(
         _(
             "%(who)s changed this entry at %(when)s, after you opened it: look at it again "

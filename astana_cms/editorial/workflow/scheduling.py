@@ -27,9 +27,8 @@ from .core import (
     _locked,
     _record,
     _require_permission,
-    changed_since_opened,
 )
-from .transitions import perform
+from .transitions import perform, require_ready, require_takeable
 
 logger = logging.getLogger(__name__)
 
@@ -57,23 +56,12 @@ def schedule(
     note = (note or "").strip()
     with transaction.atomic():
         current = _locked(entry)
-        _require_permission(user, name, current)
-        if current.state not in transition.sources:
-            raise TransitionRefused(
-                transition.wrong_state % {"state": current.get_state_display()},
-                transition.wrong_state_reason,
-            )
-        changed_since_opened(current, expected_version)
+        require_takeable(transition, current, user, note, expected_version)
         if at <= timezone.now():
             raise TransitionRefused(
                 _("Choose a time still to come, or take the step now."), _("in the past")
             )
-        if transition.note_required and not note:
-            raise TransitionRefused(transition.note_required, _("no note"))
-        if transition is PUBLISH:
-            problems = current.verification_problems()
-            if problems:
-                raise TransitionRefused(" ".join(map(str, problems)), _("not ready"))
+        require_ready(transition, current)
         already = Schedule.objects.of(current).filter(action=name, status=Schedule.Status.PENDING)
         if already.exists():
             raise TransitionRefused(

@@ -40,6 +40,41 @@ from .core import (
 from .edits import authors_since_verification
 
 
+def judges_content(transition: Transition, entry: EditorialEntry) -> bool:
+    """Whether `transition` is a checker's judgement of `entry`'s content against its
+    evidence (a verification, or a draft returned to its author): taken at the desk, never by
+    anyone who wrote the content since it was last verified."""
+    return transition is VERIFY or (transition is RETURN and entry.state == State.DRAFT)
+
+
+def require_takeable(
+    transition: Transition,
+    current: EditorialEntry,
+    user: User,
+    note: str,
+    expected_version: int | None,
+) -> None:
+    """Refuse `transition` on `current` (the locked row) unless `user` may take it from its
+    state, on the version they looked at, with the note it needs. Taken now or scheduled."""
+    _require_permission(user, transition.name, current)
+    if current.state not in transition.sources:
+        raise TransitionRefused(
+            transition.wrong_state % {"state": current.get_state_display()},
+            transition.wrong_state_reason,
+        )
+    changed_since_opened(current, expected_version)
+    if transition.note_required and not note:
+        raise TransitionRefused(transition.note_required, _("no note"))
+
+
+def require_ready(transition: Transition, current: EditorialEntry) -> None:
+    """Refuse a verification or publication of an entry that lacks what it needs."""
+    if transition in (VERIFY, PUBLISH):
+        problems = current.verification_problems()
+        if problems:
+            raise TransitionRefused(" ".join(map(str, problems)), _("not ready"))
+
+
 def _perform(
     transition: Transition,
     entry: EditorialEntry,
@@ -54,20 +89,11 @@ def _perform(
     note = (note or "").strip()
     with one_action(), transaction.atomic():
         current = _locked(entry)
-        _require_permission(user, transition.name, current)
-        if current.state not in transition.sources:
-            raise TransitionRefused(
-                transition.wrong_state % {"state": current.get_state_display()},
-                transition.wrong_state_reason,
-            )
-        changed_since_opened(current, expected_version)
-        if transition.note_required and not note:
-            raise TransitionRefused(transition.note_required, _("no note"))
+        require_takeable(transition, current, user, note, expected_version)
 
-        # Four eyes: nobody who wrote any of the content since it was last verified verifies
-        # it, or returns it to its author as its checker (a superuser may override a
-        # verification, and the record says so).
-        checks = transition is VERIFY or (transition is RETURN and current.state == State.DRAFT)
+        # Four eyes: nobody who wrote any of the content since it was last verified judges it
+        # (a superuser may override a verification, and the record says so).
+        checks = judges_content(transition, current)
         override = checks and user.pk in authors_since_verification(current)
         if override and not (four_eyes_override and user.is_superuser and transition is VERIFY):
             raise TransitionRefused(FOUR_EYES, _("four eyes"))
@@ -82,10 +108,7 @@ def _perform(
                     _("not checked"),
                 )
 
-        if transition in (VERIFY, PUBLISH):
-            problems = current.verification_problems()
-            if problems:
-                raise TransitionRefused(" ".join(map(str, problems)), _("not ready"))
+        require_ready(transition, current)
 
         if transition is PUBLISH:
             for dependency in current.publication_dependencies():
@@ -220,7 +243,7 @@ def offers(user: User, entry: EditorialEntry, *, unpermitted: bool = False) -> l
     for name, transition in TRANSITIONS.items():
         if entry.state not in transition.sources:
             continue
-        checks = transition is VERIFY or (transition is RETURN and entry.state == State.DRAFT)
+        checks = judges_content(transition, entry)
         authors = authors_since_verification(entry) if checks else set()
         if not may(user, name, entry):
             if unpermitted:
