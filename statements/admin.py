@@ -856,7 +856,11 @@ class SourceAdmin(CaptureAdminMixin, SpreadsheetImportMixin, EditorialAdmin):
     verification_evidence_template = "admin/statements/source/verification_evidence.html"
 
     def verification_evidence(self, request, obj: Source) -> dict:
-        return {"capture": capture_facts(obj), "highlighted": capture_with_excerpts(obj)}
+        return {
+            **super().verification_evidence(request, obj),
+            "capture": capture_facts(obj),
+            "highlighted": capture_with_excerpts(obj),
+        }
 
 
 class SpeakerFilter(admin.SimpleListFilter):

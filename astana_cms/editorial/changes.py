@@ -15,6 +15,9 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from . import workflow
 from .models import Revision
 
+# (label, old, new): one reviewed field as an editor compares its two values.
+Row = tuple[str, SafeString | str, SafeString | str]
+
 CORRECTION_TITLES = {
     "verify": _("Verify the correction"),
     "publish": _("Publish the correction"),
@@ -49,16 +52,10 @@ def correction_context(entry, user, revision: Revision | None = None) -> dict | 
     revision = revision or workflow.open_revision(entry)
     if revision is None:
         return None
-    rows = []
-    for name, value in revision.data.items():
-        live = workflow.field_value(entry, name)
-        field = entry._meta.get_field(name)
-        label = getattr(field, "verbose_name", None)  # a relation's rows have none
-        label = label or field.related_model._meta.verbose_name_plural
-        old, new = describe_value(entry, name, live), describe_value(entry, name, value)
-        if isinstance(live, str) and isinstance(value, str):
-            old, new = word_diff(old, new)
-        rows.append((label, old, new))
+    rows = [
+        compared(entry, name, workflow.field_value(entry, name), value)
+        for name, value in revision.data.items()
+    ]
     opts = entry._meta
     actions = []
     if revision.status == Revision.Status.PENDING and workflow.may(user, "verify", entry):
@@ -125,21 +122,22 @@ def _marked_diff(old: list[str], new: list[str]) -> tuple[SafeString, SafeString
     return mark_safe("".join(old_html)), mark_safe("".join(new_html))  # noqa: S308
 
 
-def changes_since(entry, values: dict) -> list[tuple[str, SafeString | str, SafeString | str]]:
+def changes_since(entry, values: dict) -> list[Row]:
     """(label, then, now) for each reviewed field whose value differs from `values` (what a
     verification confirmed), texts diffed word by word."""
-    rows = []
     current = workflow.reviewed_values(entry)  # as JSON, like `values`
-    for name, then in values.items():
-        now = current.get(name, then)
-        if now == then:
-            continue
-        field = entry._meta.get_field(name)
-        label = (
-            getattr(field, "verbose_name", None) or field.related_model._meta.verbose_name_plural
-        )
-        old, new = describe_value(entry, name, then), describe_value(entry, name, now)
-        if isinstance(then, str) and isinstance(now, str):
-            old, new = word_diff(old, new)
-        rows.append((str(label), old, new))
-    return rows
+    return [
+        compared(entry, name, then, current[name])
+        for name, then in values.items()
+        if current.get(name, then) != then
+    ]
+
+
+def compared(
+    entry, name: str, old_value, new_value
+) -> tuple[str, SafeString | str, SafeString | str]:
+    """(label, old, new) of one reviewed field as an editor reads them, texts diffed by word."""
+    old, new = describe_value(entry, name, old_value), describe_value(entry, name, new_value)
+    if isinstance(old_value, str) and isinstance(new_value, str):
+        old, new = word_diff(old, new)
+    return entry.field_label(name), old, new

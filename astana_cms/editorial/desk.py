@@ -33,7 +33,7 @@ class VerificationDeskMixin:
     verification_evidence_template = "admin/editorial/_facts.html"
 
     def verification_evidence(self, request: HttpRequest, obj: EditorialEntry) -> dict:
-        return {}
+        return {"facts": self.verification_facts(obj)}
 
     def get_urls(self):
         opts = self.model._meta
@@ -165,7 +165,6 @@ class VerificationDeskMixin:
             "next_url": desk_url(following) if following else "",
             "last_verified": last_verified,
             "changes_since": since,
-            "facts": self.verification_facts(obj),
             "preview_url": preview_url(obj),
             "evidence_template": self.verification_evidence_template,
             **self.verification_evidence(request, obj),
@@ -175,11 +174,7 @@ class VerificationDeskMixin:
         """(label, value) of each reviewed field, as an editor reads them."""
         from .changes import describe_value
 
-        values = workflow.reviewed_values(obj)
-        rows = []
-        for name, value in values.items():
-            field = obj._meta.get_field(name)
-            label = getattr(field, "verbose_name", None)
-            label = label or field.related_model._meta.verbose_name_plural
-            rows.append((str(label), describe_value(obj, name, value)))
-        return rows
+        return [
+            (obj.field_label(name), describe_value(obj, name, value))
+            for name, value in workflow.reviewed_values(obj).items()
+        ]

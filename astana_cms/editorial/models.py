@@ -270,6 +270,13 @@ class EditorialEntry(models.Model):
     # The evidence itself (a source's captured text): changed only by an explicit recapture.
     CAPTURE_FIELDS: tuple[str, ...] = ()
 
+    @classmethod
+    def field_label(cls, name: str) -> str:
+        """A reviewed field's name as an editor reads it (a relation's rows by their model's)."""
+        field = cls._meta.get_field(name)
+        label = getattr(field, "verbose_name", None)  # a relation's rows have none
+        return str(label or field.related_model._meta.verbose_name_plural)
+
     def related_value(self, name: str):
         return self.relation_value(name, getattr(self, name).all())
 

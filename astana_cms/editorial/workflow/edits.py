@@ -228,12 +228,7 @@ def check_edit(
 
 
 def _field_names(entry: EditorialEntry, names) -> str:
-    labels = []
-    for name in sorted(names):
-        field_ = entry._meta.get_field(name)
-        label = getattr(field_, "verbose_name", None)  # a relation's rows have none
-        labels.append(str(label or field_.related_model._meta.verbose_name_plural))
-    return ", ".join(labels)
+    return ", ".join(entry.field_label(name) for name in sorted(names))
 
 
 def save_edit(
