@@ -14,15 +14,18 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from astana_cms.editorial.changes import char_diff
-from astana_cms.text import normalise
 from rounds.models import Actor
 
 from .models import ArchivedPage, Excerpt, Source
 from .provenance import Capture, text_fragment_url
-from .suggestions import STATEMENT_SPEAKER_NAME, Names, guess_round
+from .suggestions import (
+    STATEMENT_SPEAKER_NAME,
+    Names,
+    guess_round,
+    in_quotation_marks,
+    name_nearest,
+)
 
-OPENING_MARKS = "«\"“'‘"
-CLOSING_MARKS = "»\"”'’"
 _SENTENCE_END = re.compile(r"[.!؟?]\s|[\n]")
 
 
@@ -53,25 +56,14 @@ def _sentence_around(text: str, position: int, floor: int, ceiling: int) -> tupl
 def naming_sentence(excerpt: Excerpt) -> tuple[int, int, int, int] | None:
     """(sentence start, end, name start, end) of the sentence nearest the quote that names its
     speaker: in the quote's paragraph or the one before it (“وقال …:” often stands alone)."""
+    if excerpt.speaker is None:
+        return None
     text = excerpt.source.text
-    capture = Capture.of(text)
-    block = capture.block_at(excerpt.start)
-    if block is None or excerpt.speaker is None:
+    named = name_nearest(text, excerpt.start, excerpt.end, speaker_names(excerpt.speaker))
+    if named is None:
         return None
-    index = capture.blocks.index(block)
-    floor = capture.blocks[index - 1].start if index else block.start
-    names = speaker_names(excerpt.speaker)
-    folded = normalise(text[floor : block.end])
-    found = [
-        tuple(floor + p for p in folded.original_span(at, at + len(name.folded)))
-        for at, name in names.found(folded.text, 0, len(folded.text))
-    ]
-    if not found:
-        return None
-    # The last naming before the quote, else the first after it.
-    before = [span for span in found if span[0] < excerpt.start]
-    position, end = before[-1] if before else found[0]
-    home = next(b for b in capture.blocks if position in b)
+    position, end, _name = named
+    home = Capture.of(text).block_at(position)
     s_start, s_end = _sentence_around(text, position, home.start, home.end)
     return s_start, s_end, position, end
 
@@ -88,12 +80,6 @@ def _marked(text: str, spans: list[tuple[int, int, str]], start: int, end: int) 
         at = e
     pieces.append(format_html("{}", text[at:end]))
     return SafeString("".join(pieces))
-
-
-def _in_quotation_marks(text: str, start: int, end: int) -> bool:
-    before = text[max(0, start - 2) : start].strip()
-    after = text[end : end + 2].strip()
-    return bool(before and after and before[-1] in OPENING_MARKS and after[0] in CLOSING_MARKS)
 
 
 def excerpt_evidence(excerpt: Excerpt) -> dict:
@@ -190,7 +176,7 @@ def excerpt_facts(excerpt: Excerpt, naming) -> list[Fact]:
                 )
             )
     if excerpt.kind and excerpt.is_anchored:
-        quoted = _in_quotation_marks(text, excerpt.start, excerpt.end)
+        quoted = in_quotation_marks(text, excerpt.start, excerpt.end)
         facts.append(
             Fact(
                 gettext("Kind"),

@@ -771,6 +771,37 @@ class Selection:
     problem: str = ""
 
 
+OPENING_MARKS = "«\"“'‘"
+CLOSING_MARKS = "»\"”'’"
+
+
+def in_quotation_marks(text: str, start: int, end: int) -> bool:
+    """Whether the source puts text[start:end] between quotation marks."""
+    before = text[max(0, start - 2) : start].strip()
+    after = text[end : end + 2].strip()
+    return bool(before and after and before[-1] in OPENING_MARKS and after[0] in CLOSING_MARKS)
+
+
+def name_nearest(text: str, start: int, end: int, names: Names) -> tuple[int, int, Name] | None:
+    """(start, end, name) of the name among `names` that introduces the passage [start, end):
+    the last named before it, in its paragraph or the one before (“وقال …:” often stands
+    alone), else the first named after it in its paragraph."""
+    capture = Capture.of(text)
+    block = capture.block_at(start)
+    if block is None:
+        return None
+    index = capture.blocks.index(block)
+    floor = capture.blocks[index - 1].start if index else block.start
+    folded = normalise(text[floor : block.end])
+    found = []
+    for at, name in names.found(folded.text, 0, len(folded.text)):
+        a, b = folded.original_span(at, at + len(name.folded))
+        found.append((floor + a, floor + b, name))
+    before = [f for f in found if f[0] < start]
+    after = [f for f in found if f[0] >= end]
+    return before[-1] if before else (after[0] if after else None)
+
+
 def selected_passage(source, start: int, end: int) -> Selection:
     text = source.text
     if not (0 <= start < end <= len(text)):
@@ -792,23 +823,9 @@ def selected_passage(source, start: int, end: int) -> Selection:
             )
         )
     chosen = Selection(passage, start, end, occurrence, round=guess_round(source))
-    before, after = text[max(0, start - 2) : start].strip(), text[end : end + 2].strip()
-    chosen.quoted = bool(before and after and before[-1] in "«\"“'" and after[0] in "»\"”'")
-    capture = Capture.of(text)
-    block = capture.block_at(start)
-    if block is not None:
-        index = capture.blocks.index(block)
-        floor = capture.blocks[index - 1].start if index else block.start
-        folded = normalise(text[floor : block.end])
-        names = Names.from_registry()
-        found = []
-        for at, name in names.found(folded.text, 0, len(folded.text)):
-            a, b = folded.original_span(at, at + len(name.folded))
-            found.append((floor + a, floor + b, name))
-        before_quote = [f for f in found if f[0] < start]
-        after_quote = [f for f in found if f[0] >= end]
-        pick = before_quote[-1] if before_quote else (after_quote[0] if after_quote else None)
-        if pick is not None:
-            chosen.speaker = pick[2].actor_id
-            chosen.speaker_as_written = text[pick[0] : pick[1]]
+    chosen.quoted = in_quotation_marks(text, start, end)
+    named = name_nearest(text, start, end, Names.from_registry())
+    if named is not None:
+        chosen.speaker = named[2].actor_id
+        chosen.speaker_as_written = text[named[0] : named[1]]
     return chosen
