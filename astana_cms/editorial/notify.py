@@ -20,6 +20,7 @@ from django.utils.translation import gettext, ngettext
 from django_tasks import task
 
 from .models import AuditRecord, entry_label, person_name
+from .tasks import waiting_runs
 from .teamwork import Notification, Preferences
 
 logger = logging.getLogger(__name__)
@@ -120,12 +121,7 @@ def ask_for_digests(user_ids: Iterable[int]) -> None:
 
 def _enqueue_digest(user_id: int, at=None) -> None:
     """One digest waiting per person at most."""
-    from django_tasks_db.models import DBTaskResult
-
-    waiting = DBTaskResult.objects.filter(
-        task_path=send_digest.module_path, status="READY", args_kwargs__args__0=user_id
-    )
-    if waiting.exists():
+    if waiting_runs(send_digest).filter(args_kwargs__args__0=user_id).exists():
         return
     (send_digest.using(run_after=at) if at else send_digest).enqueue(user_id)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db import models
 from django.utils import timezone
 from django_tasks import task
 
@@ -26,12 +27,14 @@ def publish_due() -> int:
     return len(done)
 
 
-def run_publish_due_at(at: datetime.datetime) -> None:
-    """Enqueue a run at `at`, unless one is already waiting to run by then."""
+def waiting_runs(task) -> models.QuerySet:
+    """The runs of `task` enqueued and not started: to enqueue one only if none waits."""
     from django_tasks_db.models import DBTaskResult
 
-    waiting = DBTaskResult.objects.filter(
-        task_path=publish_due.module_path, status="READY", run_after__lte=at
-    )
-    if not waiting.exists():
+    return DBTaskResult.objects.filter(task_path=task.module_path, status="READY")
+
+
+def run_publish_due_at(at: datetime.datetime) -> None:
+    """Enqueue a run at `at`, unless one is already waiting to run by then."""
+    if not waiting_runs(publish_due).filter(run_after__lte=at).exists():
         publish_due.using(run_after=at).enqueue()
