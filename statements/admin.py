@@ -941,10 +941,8 @@ class ExcerptAdmin(SpreadsheetImportMixin, EditorialAdmin):
             if name in initial and not str(initial[name]).isdigit():
                 del initial[name]
         start, end = request.GET.get("start", ""), request.GET.get("end", "")
-        if not (start.isdigit() and end.isdigit() and str(initial.get("source", "")).isdigit()):
-            return initial
-        source = Source.objects.filter(pk=initial["source"]).first()
-        if source is None:
+        source = Source.objects.filter(pk=initial.get("source") or 0).first()
+        if source is None or not (start.isdigit() and end.isdigit()):
             return initial
         chosen = selected_passage(source, int(start), int(end))
         if chosen.problem:
