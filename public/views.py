@@ -15,7 +15,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.core.signing import BadSignature
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -407,14 +406,12 @@ def download(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Http404
     filename = f"astana-excerpts.{fmt}"
     if fmt == "xlsx":
-        response = FileResponse(opendata.xlsx_file(request), as_attachment=True, filename=filename)
-        response["Content-Type"] = DOWNLOAD_FORMATS[fmt]
+        chunks = opendata.xlsx_chunks(request)
     else:
-        chunks = opendata.json_chunks if fmt == "json" else opendata.csv_chunks
-        response = StreamingHttpResponse(
-            (chunk.encode() for chunk in chunks(request)), content_type=DOWNLOAD_FORMATS[fmt]
-        )
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        text = opendata.json_chunks if fmt == "json" else opendata.csv_chunks
+        chunks = (chunk.encode() for chunk in text(request))
+    response = StreamingHttpResponse(chunks, content_type=DOWNLOAD_FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-License"] = settings.OPEN_DATA_LICENSE
     response["Link"] = f'<{settings.OPEN_DATA_LICENSE_URL}>; rel="license"'
     return response

@@ -216,3 +216,27 @@ def test_the_json_download_carries_the_words_not_spreadsheet_escaping(client):
     assert [row["translation_en"] for row in data] == ["=1+1 is how it was said"]
     csv = body(client.get("/en/data/excerpts.csv")).decode("utf-8")
     assert "'=1+1 is how it was said" in csv
+
+
+def test_the_xlsx_download_is_streamed_and_holds_the_csv_rows(client):
+    import csv
+    import io
+
+    import openpyxl
+
+    for n in range(3):
+        excerpt = ExcerptFactory(state=State.PUBLISHED)
+    # A control character pasted into a quote would make the workbook's XML unreadable.
+    Excerpt.objects.filter(pk=excerpt.pk).update(translation_en="=1+1 <said> & \x0bdone")
+    ExcerptFactory(state=State.DRAFT)
+    response = client.get("/en/data/excerpts.xlsx")
+    assert response.streaming
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert 'filename="astana-excerpts.xlsx"' in response["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(body(response)))
+    sheet = [[cell or "" for cell in row] for row in book["excerpts"].iter_rows(values_only=True)]
+    rows = list(csv.reader(io.StringIO(body(client.get("/en/data/excerpts.csv")).decode())))
+    rows[0][0] = rows[0][0].removeprefix("\ufeff")
+    rows[-1][3] = rows[-1][3].replace("\x0b", "")  # the one character XML cannot carry
+    assert sheet == rows and len(sheet) == 4
+    assert "'=1+1 <said> & done" in sheet[-1]
