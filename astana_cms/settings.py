@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files straight from the app server, compressed and with hashed names.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A stored public page leaves here, as every header below gave it when it was made.
+    "astana_cms.editorial.cache.PublicPageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "astana_cms.routers.ReplicaForPublicPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -109,7 +111,7 @@ if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["astana_cms.routers.PrimaryReplicaRouter"]
 for _database in DATABASES.values():
-    _database["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
+    _database["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     _database["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -258,6 +260,8 @@ LOGGING = {
 _CACHE_URL = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
 if _CACHE_URL:
     CACHES = {"default": env.cache_url_config(_CACHE_URL)}
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        CACHES["default"]["BACKEND"] = "astana_cms.redis_cache.RedisCache"  # one client kept
 elif DEBUG:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:

@@ -212,7 +212,7 @@ class TestHealth:
         # A Redis that nothing answers (a closed local port): every cache call fails.
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "astana_cms.redis_cache.RedisCache",
                 "LOCATION": "redis://127.0.0.1:1/0",
                 "OPTIONS": {"socket_connect_timeout": 0.5},
             }
@@ -249,7 +249,7 @@ def test_production_logs_are_json_lines():
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set (CI sets it)")
 def test_the_cache_is_the_redis_server_when_redis_url_is_set(client, demo):
-    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings.CACHES["default"]["BACKEND"] == "astana_cms.redis_cache.RedisCache"
     client.get("/ar/rounds/round-20/")  # cached in Redis now
     import redis
 

@@ -598,6 +598,45 @@ def test_a_cached_page_runs_no_query(client, demo):
     assert len(queries) == 0
 
 
+@pytest.mark.parametrize("url", ["/ar/", "/en/feeds/excerpts/", "/ar/search/?q=أستانة"])
+def test_a_cached_page_keeps_every_header_it_was_made_with(client, demo, url):
+    made = client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        served = client.get(url)
+    assert len(queries) == 0
+    assert served.content == made.content
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Content-Language"):
+        assert served[header] == made[header], header
+
+
+def test_a_page_that_sets_a_cookie_is_not_stored(client, demo, settings):
+    """A cookie is one reader's: here, a language cookie set by a middleware below the cache."""
+    from django.test import Client
+    from django.utils.deprecation import MiddlewareMixin
+
+    class SetsACookie(MiddlewareMixin):
+        def process_response(self, request, response):
+            response.set_cookie("mine", "1")
+            return response
+
+    import sys
+    import types
+
+    module = types.ModuleType("cookie_middleware_for_test")
+    module.SetsACookie = SetsACookie
+    sys.modules[module.__name__] = module
+    plain = settings.MIDDLEWARE
+    settings.MIDDLEWARE = [*plain, f"{module.__name__}.SetsACookie"]
+    assert "mine" in Client().get("/ar/rounds/").cookies
+    settings.MIDDLEWARE = plain
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().get("/ar/rounds/")
+    assert len(queries) > 0 and "mine" not in response.cookies
+    with CaptureQueriesContext(connection) as queries:
+        Client().get("/ar/rounds/")
+    assert len(queries) == 0  # the page without the cookie was stored
+
+
 class TestCacheFollowsThePublicRecord:
     """What waits for the commit (the cache's new generation) is run as a commit would."""
 

@@ -95,34 +95,96 @@ def page_key(request: HttpRequest, reads: frozenset[str]) -> str:
     return request.path + ("?" + urlencode(known) if known else "")
 
 
+def entry_key(language: str, path_key: str) -> str:
+    return f"public:page:{language}:{path_key}"
+
+
+def stored_page(language: str, path_key: str) -> tuple[int, HttpResponse | None]:
+    """The current generation, and the page stored for this address if it was made in it:
+    one round trip for both. An entry of an older generation is simply not served (the page
+    made anew replaces it)."""
+    key = entry_key(language, path_key)
+    found = cache.get_many([GENERATION_KEY, key])
+    current = found.get(GENERATION_KEY)
+    if current is None:
+        return generation(), None
+    made_in, response = found.get(key, (None, None))
+    return current, response if made_in == current else None
+
+
+def forget_page(language: str, path_key: str) -> None:
+    """Remove one page's entry, as its expiry would (the benchmarks measure a page uncached)."""
+    cache.delete(entry_key(language, path_key))
+
+
 def cached_public_page(view=None, *, reads: Iterable[str] = ()):
     """`@cached_public_page`, or `@cached_public_page(reads=[…])` for a page that reads query
-    parameters (the search page)."""
+    parameters (the search page).
+
+    Serves the page from the cache of the current generation when it can; a page made afresh
+    is marked for `PublicPageCacheMiddleware` to store on its way out, with every header the
+    middleware around the view gave it (its security policy, its language)."""
     if view is None:
         return functools.partial(cached_public_page, reads=reads)
     reads = frozenset(reads)
-
-    """Serve a public page from the cache of the current generation when it can."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
+        path_key = page_key(request, reads)
         try:
-            key = f"public:{generation()}:{request.LANGUAGE_CODE}:{page_key(request, reads)}"
-            response = cache.get(key)
+            current, response = stored_page(request.LANGUAGE_CODE, path_key)
         except Exception:  # the cache is down: readers get the page, made afresh
             logger.warning("public cache unavailable: serving %s uncached", request.path)
             return view(request, *args, **kwargs)
-        if response is None:
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and callable(response.render):
-                response = response.render()
-            if response.status_code in (200, 410) and not response.streaming:
-                try:
-                    cache.set(key, response, timeout=settings.PUBLIC_PAGE_CACHE_SECONDS)
-                except Exception:
-                    logger.warning("public cache unavailable: %s not stored", request.path)
+        if response is not None:
+            return response
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+        if response.status_code in (200, 410) and not response.streaming:
+            # A feed is written in thousands of small pieces: sent as they are, each is a write
+            # to the socket of its own.
+            response.content = response.content
+            response.public_page = (entry_key(request.LANGUAGE_CODE, path_key), current)
         return response
 
     return wrapper
+
+
+class PublicPageCacheMiddleware:
+    """Serves a stored public page before the rest of the middleware and the URL resolver run
+    (a page without query parameters: its address is its key), and stores the pages that
+    `cached_public_page` marked, once every inner middleware has added its headers.
+
+    Placed after WhiteNoise and before everything that adds headers to a page. A response that
+    sets a cookie is never stored: a cookie is one reader's."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+        self.languages = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = request.path.split("/", 2)[1]
+        if (
+            language in self.languages
+            and request.method in ("GET", "HEAD")
+            and not request.META.get("QUERY_STRING")
+        ):
+            try:
+                response = stored_page(language, request.path)[1]
+            except Exception:  # the cache is down: the view says so, and serves the page
+                response = None
+            if response is not None:
+                return response
+        response = self.get_response(request)
+        marked = getattr(response, "public_page", None)
+        if marked and not response.cookies:
+            key, made_in = marked
+            del response.public_page  # not stored with the page
+            try:
+                cache.set(key, (made_in, response), timeout=settings.PUBLIC_PAGE_CACHE_SECONDS)
+            except Exception:
+                logger.warning("public cache unavailable: %s not stored", request.path)
+        return response
