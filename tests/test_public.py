@@ -224,7 +224,7 @@ def test_the_xlsx_download_is_streamed_and_holds_the_csv_rows(client):
 
     import openpyxl
 
-    for n in range(3):
+    for _n in range(3):
         excerpt = ExcerptFactory(state=State.PUBLISHED)
     # A control character pasted into a quote would make the workbook's XML unreadable.
     Excerpt.objects.filter(pk=excerpt.pk).update(translation_en="=1+1 <said> & \x0bdone")
