@@ -311,10 +311,9 @@ class Report:
         self.add(f"### {title}: public pages and feeds", "")
         self.add(
             "Uncached: the page's entry removed from the page cache before each request (the "
-            "rest warm). Cached: served from the page cache (Redis). Feeds and the sitemap are "
-            "outside the page cache: their two columns are the same work. Ceiling: a static "
-            "file of the same size from the same server (WhiteNoise). Queries: counted in "
-            "process for one uncached request.",
+            "rest warm). Cached: served from the page cache (Redis), feeds included. Ceiling: "
+            "a static file of the same size from the same server (WhiteNoise). Queries: "
+            "counted in process for one uncached request.",
             "",
         )
         rows = []
