@@ -155,6 +155,17 @@ def public_actor_ids() -> list[int]:
     return remembered("ids:actors", compute, COUNTS_SECONDS)
 
 
+def public_actor_ids_by_name() -> list[int]:
+    """`public_actor_ids()` in the order of their Arabic names: a page of the list is a slice,
+    not a query carrying thousands of ids."""
+
+    def compute() -> list[int]:
+        actors = Actor.objects.filter(pk__in=public_actor_ids()).order_by("name_ar", "pk")
+        return list(actors.values_list("pk", flat=True))
+
+    return remembered("ids:actors-by-name", compute, COUNTS_SECONDS)
+
+
 def public_actors() -> QuerySet[Actor]:
     """Actors who said something published, or took part in a published meeting."""
     return Actor.objects.filter(pk__in=public_actor_ids())
@@ -320,18 +331,29 @@ def first_of_each(
     `order`, in group order: two queries whatever the groups' sizes, so a meeting with 100,000
     excerpts shows a first page.
 
-    On PostgreSQL, one short read per group, each stopping after `per_group` rows (UNION ALL);
-    SQLite cannot slice inside a UNION, so it ranks the groups' rows with a window instead.
+    On PostgreSQL, one short read per group, each stopping after `per_group` rows: one read
+    planned once and run for each group (a LATERAL join over the groups' keys; a UNION ALL of
+    23 reads took 13 ms to plan and 2 to run). SQLite has no LATERAL, so it ranks the groups'
+    rows with a window instead.
     """
     if not groups:
         return []
     ordering = [*order, "pk"]
-    if connection.features.supports_slicing_ordering_in_compound:
-        reads = [
-            excerpts.filter(**{group: key}).order_by(*ordering).values_list("pk")[:per_group]
-            for key in groups
-        ]
-        ids = reads[0].union(*reads[1:], all=True) if len(reads) > 1 else reads[0]
+    if connection.vendor == "postgresql":
+        column = excerpts.model._meta.get_field(group).column
+        table = excerpts.model._meta.db_table
+        one_group = (
+            excerpts.extra(where=[f'"{table}"."{column}" = "groups"."key"'])  # noqa: S610
+            .order_by(*ordering)
+            .values_list("pk")[:per_group]
+        )
+        sql, params = one_group.query.sql_with_params()
+        with connection.cursor() as cursor:
+            # `sql` is the ORM's own, its values passed as parameters.
+            keys = 'SELECT "picked"."pk" FROM unnest(%s::bigint[]) AS "groups"("key")'
+            lateral = f'{keys} CROSS JOIN LATERAL ({sql}) AS "picked"'
+            cursor.execute(lateral, [list(groups), *params])
+            ids = cursor.fetchall()
     else:
         ranked = excerpts.filter(**{f"{group}__in": groups}).annotate(
             rank=Window(RowNumber(), partition_by=[F(group)], order_by=[*map(_ordering, ordering)])

@@ -22,7 +22,7 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -44,6 +44,7 @@ from .selectors import (
     meeting_counts_of,
     meeting_topic_counts,
     public_actor_ids,
+    public_actor_ids_by_name,
     public_excerpts,
     public_record,
     public_topics,
@@ -61,7 +62,7 @@ PER_PAGE = 20
 # A page lists a bounded number of excerpts whatever the record's size: groups show their
 # first few and link to a filtered search for the rest.
 PER_GROUP = 3
-SPEAKERS_SHOWN = 20
+SPEAKERS_SHOWN = 10  # a first page of about 30 excerpts; the rest by search
 SOURCES_SHOWN = 30
 ACTORS_PER_PAGE = 100
 
@@ -95,7 +96,9 @@ def published_or_gone(request: HttpRequest, model, **lookup):
 def home(request: HttpRequest) -> HttpResponse:
     """The latest published excerpts and the timeline of the meetings."""
     excerpts = public_excerpts().order_by("-published_at", "-pk")[:LATEST_EXCERPTS]
-    return render(request, "public/home.html", {"excerpts": excerpts, "timeline": timeline()})
+    # Drawn once per generation of the public cache (see the template): read only then.
+    chart = SimpleLazyObject(timeline)
+    return render(request, "public/home.html", {"excerpts": excerpts, "timeline": chart})
 
 
 @cached_public_page
@@ -291,9 +294,10 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
 @cached_public_page(reads=["page"])
 def actor_list(request: HttpRequest) -> HttpResponse:
     """Everyone with a page, by name, a page at a time: thousands of actors are one list."""
-    actors = Actor.objects.filter(pk__in=public_actor_ids()).order_by("name_ar", "pk")
-    page = Paginator(actors, ACTORS_PER_PAGE).get_page(request.GET.get("page"))
-    page.object_list = with_counts(page.object_list, speaker_counts())
+    page = Paginator(public_actor_ids_by_name(), ACTORS_PER_PAGE).get_page(request.GET.get("page"))
+    actors = Actor.objects.in_bulk(list(page.object_list))
+    shown = [actors[pk] for pk in page.object_list if pk in actors]
+    page.object_list = with_counts(shown, speaker_counts())
     return render(request, "public/actor_list.html", {"actors": page.object_list, "page": page})
 
 
@@ -351,12 +355,21 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     of_topic = public_excerpts().filter(topics=topic)
     chart = timeline(topic)
     meetings = [meeting for meeting in chart.meetings if meeting.total]
+    # The latest meetings that fill a first page, a few excerpts each; the earlier ones are
+    # links with their counts (and the timeline above shows every one).
+    shown, total = [], 0
+    for meeting in reversed(meetings):
+        if total >= PER_PAGE:
+            break
+        shown.insert(0, meeting)
+        total += min(meeting.total, PER_GROUP)
     groups = defaultdict(list)
     for excerpt in first_of_each(
-        of_topic, "round", [m.round.pk for m in meetings], ["source_id", "start"], PER_GROUP
+        of_topic, "round", [m.round.pk for m in shown], ["source_id", "start"], PER_GROUP
     ):
         groups[excerpt.round_id].append(excerpt)
-    by_round = [(meeting.round, groups[meeting.round.pk], meeting.total) for meeting in meetings]
+    by_round = [(meeting.round, groups[meeting.round.pk], meeting.total) for meeting in shown]
+    earlier = [(meeting.round, meeting.total) for meeting in meetings[: len(meetings) - len(shown)]]
     return render(
         request,
         "public/topic_detail.html",
@@ -364,6 +377,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "topic": topic,
             "timeline": chart,
             "by_round": by_round,
+            "earlier": earlier,
             "feed_url": reverse("public:topic_feed", args=[topic.slug]),
         },
     )

@@ -102,6 +102,24 @@ class TestTimeline:
         assert "<table>" in table and '<th scope="col">' in table
         assert re.search(r"Topic \d+ \(2\), Topic \d+ \(1\)", table)
 
+    def test_the_timeline_is_drawn_anew_after_a_publication(
+        self, client, record, django_capture_on_commit_callbacks
+    ):
+        """Drawn once per generation of the public cache: the next publication redraws it."""
+
+        def third_meeting(html: str) -> str:
+            table = html.split('<details class="timeline-table">', 1)[1]
+            return table.split("/en/rounds/meeting-3/", 1)[1].split("</tr>", 1)[0]
+
+        assert "<td>0</td>" in third_meeting(client.get("/en/").content.decode())
+        source = record["excerpts"][0].source  # published
+        excerpt = ExcerptFactory(round=record["rounds"][2], source=source, state=State.DRAFT)
+        root = UserFactory(is_superuser=True)
+        with django_capture_on_commit_callbacks(execute=True):
+            workflow.verify(excerpt, root)
+            workflow.publish(excerpt, root)
+        assert "<td>1</td>" in third_meeting(client.get("/en/").content.decode())
+
     def test_bars_are_widths_by_class_never_inline_style(self, client, record):
         html = client.get("/ar/").content.decode()
         assert " style=" not in html
@@ -437,6 +455,22 @@ class TestBoundedLists:
         meeting, shown, count = response.context["by_round"][0]
         assert meeting == first and len(shown) == 2
         assert count == Excerpt.objects.published().filter(round=first, topics=idlib).count()
+
+    def test_topic_page_shows_the_latest_meetings_and_links_the_earlier(self, client, busy):
+        first, _speaker, idlib = busy
+        third = Round.objects.get(number=3)
+        for _ in range(2):
+            ExcerptFactory(round=third, state=State.PUBLISHED).topics.add(idlib)
+        response = client.get(f"/en/topics/{idlib.slug}/")
+        # A page's worth (PER_PAGE, 2 here) is the later meeting's two excerpts.
+        assert [(r, len(shown), n) for r, shown, n in response.context["by_round"]] == [
+            (third, 2, 2)
+        ]
+        total = Excerpt.objects.published().filter(round=first, topics=idlib).count()
+        assert response.context["earlier"] == [(first, total)]
+        html = response.content.decode()
+        assert f"?round={first.slug}&amp;topic={idlib.slug}" in html
+        assert html.index("Earlier meetings") < html.index(f'id="round-{third.slug}"')
 
     def test_the_groups_cost_the_same_queries_whatever_their_size(
         self, client, busy, django_assert_num_queries

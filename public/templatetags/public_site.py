@@ -31,3 +31,32 @@ def date_range(start: datetime.date, end: datetime.date, short: bool = False) ->
     if start.year == end.year:
         return f"{date_format(start, 'j F')} – {date_format(end, 'j F' + year)}"
     return f"{date_format(start, 'j F Y')} – {date_format(end, 'j F Y')}"
+
+
+class _OncePerGeneration(template.Node):
+    def __init__(self, nodelist, name: str, vary_on: list) -> None:
+        self.nodelist, self.name, self.vary_on = nodelist, name, vary_on
+
+    def render(self, context) -> str:
+        from django.utils import translation
+
+        from astana_cms.editorial.cache import remembered
+
+        values = [str(value.resolve(context)) for value in self.vary_on]
+        key = ":".join(["fragment", self.name, translation.get_language(), *values])
+        return remembered(key, lambda: self.nodelist.render(context), 3600)
+
+
+@register.tag
+def once_per_generation(parser, token) -> _OncePerGeneration:
+    """`{% once_per_generation name [vary_on …] %}…{% end_once_per_generation %}`: a fragment
+    that is the same for every reader until the public record changes (a timeline drawn from
+    every meeting's counts), rendered once per generation of the public cache and language.
+    Unlike Django's `{% cache %}`, it is never stale after a publication, and a cache that is
+    down only means it is rendered afresh."""
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError(f"{bits[0]} needs a name")
+    nodelist = parser.parse(("end_once_per_generation",))
+    parser.delete_first_token()
+    return _OncePerGeneration(nodelist, bits[1], [parser.compile_filter(b) for b in bits[2:]])
