@@ -3,10 +3,13 @@
 import django_filters
 from django import forms
 from django.forms.utils import flatatt
+from django.utils.choices import BaseChoiceIterator
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from astana_cms.editorial.cache import remembered
 from rounds.models import Actor, Round
 from statements.models import Excerpt, Outlet
 
@@ -17,20 +20,34 @@ SPEAKERS_OFFERED = 100
 
 class QuickSelect(forms.Select):
     """A select written in Python, every label escaped: Django's renders a template for each
-    option, which was half of the search page's time with its two hundred options."""
+    option, which was half of the search page's time with its two hundred options.
+
+    Its options list what is published, so they are written once per generation of the public
+    cache and language; the chosen one is marked in that text. `missing(value)` gives the
+    choice for a value the list does not offer (a speaker outside the most quoted, chosen
+    through a link), shown first after the empty choice."""
+
+    def __init__(self, attrs=None, choices=(), missing=None) -> None:
+        super().__init__(attrs, choices)
+        self.missing = missing
+
+    @staticmethod
+    def options(choices) -> SafeString:
+        return format_html_join("", '<option value="{}">{}</option>', choices)
 
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
-        chosen = {str(v) for v in self.format_value(value)}
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (key, mark_safe(" selected") if str(key) in chosen else "", label)
-                for key, label in self.choices
-            ),
+        options = str(
+            remembered(f"options:{name}:{get_language()}", lambda: self.options(self.choices), 3600)
         )
-        return format_html("<select{}>{}</select>", flatatt(final), options)
+        for chosen in {str(v) for v in self.format_value(value) if v not in ("", None)}:
+            offered = format_html('<option value="{}">', chosen)
+            if offered not in options and self.missing:
+                empty, rest = options.split("</option>", 1)
+                options = empty + "</option>" + self.options(self.missing(chosen)) + rest
+            options = options.replace(offered, offered[:-1] + " selected>", 1)
+        # Every value and label was escaped by format_html_join above.
+        return format_html("<select{}>{}</select>", flatatt(final), mark_safe(options))  # noqa: S308
 
 
 def _rounds(request):
@@ -98,17 +115,36 @@ class ExcerptFilter(django_filters.FilterSet):
         # a list of thousands is no use to a reader and costs the page its speed: the list
         # offers the most quoted, and the one chosen.
         field = self.form.fields["speaker"]
-        # The most quoted are speakers by definition: no need to ask for each whether they
-        # have a published excerpt, as the field's queryset does for the one chosen.
-        actors = list(Actor.objects.filter(pk__in=most_quoted(SPEAKERS_OFFERED)))
-        chosen = self.data.get("speaker")
-        if chosen and all(actor.slug != chosen for actor in actors):
-            actors += list(field.queryset.filter(slug=chosen))
-        actors.sort(key=lambda actor: (actor.name_ar, actor.pk))
-        choices = [("", field.empty_label)] + [
-            (actor.slug, field.label_from_instance(actor)) for actor in actors
-        ]
+
+        def offered():
+            # The most quoted are speakers by definition: no need to ask for each whether it
+            # has a published excerpt, as the field's queryset does for the one chosen.
+            actors = Actor.objects.filter(pk__in=most_quoted(SPEAKERS_OFFERED))
+            yield ("", field.empty_label)
+            for actor in sorted(actors, key=lambda actor: (actor.name_ar, actor.pk)):
+                yield (actor.slug, field.label_from_instance(actor))
+
+        def chosen(slug: str) -> list[tuple[str, str]]:
+            return [
+                (a.slug, field.label_from_instance(a)) for a in field.queryset.filter(slug=slug)
+            ]
+
         for name, form_field in self.form.fields.items():
             if isinstance(form_field.widget, forms.Select):
-                form_field.widget = QuickSelect(attrs=form_field.widget.attrs)
-                form_field.widget.choices = choices if name == "speaker" else form_field.choices
+                if name == "speaker":
+                    form_field.widget = QuickSelect(form_field.widget.attrs, missing=chosen)
+                    form_field.widget.choices = _Lazy(offered)
+                else:
+                    form_field.widget = QuickSelect(form_field.widget.attrs)
+                    form_field.widget.choices = form_field.choices
+
+
+class _Lazy(BaseChoiceIterator):
+    """Choices made only when iterated (so only when the options are written afresh): as a
+    choice iterator, Django's widget keeps it as it is instead of reading it into a list."""
+
+    def __init__(self, make) -> None:
+        self.make = make
+
+    def __iter__(self):
+        return iter(self.make())

@@ -33,7 +33,7 @@ def records(request: HttpRequest | None = None) -> Iterator[dict]:
     """Every published excerpt as a typed record: numbers as numbers, dates as ISO dates,
     absent values as null."""
     # The article itself stays in the database: a row carries its fingerprint, not its text.
-    excerpts = public_excerpts().defer("source__text").prefetch_related("topics").order_by("pk")
+    excerpts = public_excerpts().prefetch_related("topics").order_by("pk")
     corrections = public_corrections(excerpts)  # few: a correction is a rare, public act
     for excerpt in excerpts.iterator(chunk_size=CHUNK):
         source, round_ = excerpt.source, excerpt.round

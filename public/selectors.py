@@ -21,8 +21,9 @@ EXCERPT_LIST_RELATED = ("speaker", "round__venue", "source__outlet")
 
 
 def public_excerpts() -> QuerySet[Excerpt]:
-    """Published excerpts (on published sources and rounds), with what a list shows."""
-    return Excerpt.objects.published().select_related(*EXCERPT_LIST_RELATED)
+    """Published excerpts (on published sources and rounds), with what a list shows: not the
+    source's whole article, which only the excerpt's own page reads (`.defer(None)`)."""
+    return Excerpt.objects.published().select_related(*EXCERPT_LIST_RELATED).defer("source__text")
 
 
 def has_published_excerpt(field: str) -> Exists:

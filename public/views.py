@@ -163,7 +163,7 @@ def round_page(round_: Round) -> dict:
 @cached_public_page
 def excerpt_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An excerpt's permalink: the quote, who said it where, and the way back to the original."""
-    excerpt = public_excerpts().prefetch_related("topics").filter(pk=pk).first()
+    excerpt = public_excerpts().defer(None).prefetch_related("topics").filter(pk=pk).first()
     if excerpt is None:
         withdrawn = Excerpt.objects.filter(pk=pk, state=State.WITHDRAWN).first()
         if withdrawn is not None:

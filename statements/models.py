@@ -408,6 +408,10 @@ class Excerpt(EditorialEntry):
         indexes = [
             models.Index(fields=["round", "state"]),
             models.Index(fields=["speaker", "state"]),
+            # The admin's list sorted by speaker or meeting finds a page's keys along these
+            # (an index-only read), not by sorting the wide rows of the whole table.
+            models.Index(fields=["speaker", "id"], name="statements_ex_speaker_id"),
+            models.Index(fields=["round", "id"], name="statements_ex_round_id"),
             # The public pages' reads, each a short walk that stops after a page: the latest,
             # a speaker's latest, a meeting's in article order (by speaker too), a meeting's
             # latest. Partial, so drafts and imports never pay for them.

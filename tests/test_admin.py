@@ -209,3 +209,46 @@ def test_a_long_list_counts_no_further_than_its_cap(client, monkeypatch, english
         if "COUNT(" in q["sql"].upper() and "statements_excerpt" in q["sql"]
     ]
     assert counts and all("LIMIT 4" in sql for sql in counts), counts
+
+
+@pytest.mark.parametrize(("order", "key"), [("2", "speaker"), ("-3", "round")])
+def test_a_sorted_list_pages_in_its_order(client, monkeypatch, order, key):
+    """A page is read in two steps (its keys in the list's order, then its rows): each page
+    holds the rows the whole sorted list has there, in that order."""
+    import datetime
+
+    from statements.admin import ExcerptAdmin
+    from tests.factories import ExcerptFactory, RoundFactory, SourceFactory
+
+    monkeypatch.setattr(ExcerptAdmin, "list_per_page", 2)
+    source = SourceFactory()
+    for n, name in enumerate(["ياسين", "باسل", "جميل", "ثامر", "داود"]):
+        ExcerptFactory(
+            source=source,
+            speaker=ActorFactory(name_ar=name),
+            round=RoundFactory(start_date=datetime.date(2017 + n, 1, 1)),
+        )
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    url = reverse("admin:statements_excerpt_changelist")
+    pages = [
+        [e.pk for e in client.get(url, {"o": order, "p": p}).context["cl"].result_list]
+        for p in (1, 2, 3)
+    ]
+    if key == "speaker":
+        expected = Excerpt.objects.order_by("speaker__name_ar", "-pk")
+    else:
+        expected = Excerpt.objects.order_by("-round__start_date", "-pk")
+    assert pages == [list(expected.values_list("pk", flat=True))[i : i + 2] for i in (0, 2, 4)]
+
+
+def test_the_list_checkboxes_select_their_rows(client):
+    """The action checkbox is written directly, as Django's widget wrote it."""
+    from tests.factories import ExcerptFactory
+
+    excerpt = ExcerptFactory()
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    html = client.get(reverse("admin:statements_excerpt_changelist")).content.decode()
+    assert (
+        f'<input type="checkbox" name="_selected_action" value="{excerpt.pk}" '
+        'class="action-select" aria-label="' in html
+    )

@@ -295,3 +295,19 @@ def test_an_english_reader_sees_first_the_words_a_search_found(client, archive):
     html = client.get("/en/search/", {"q": "سوريا"}).content.decode()
     assert "<mark>سوريا</mark>" in html
     assert "The solution is not military" not in html
+
+
+def test_the_search_filters_are_written_once_per_generation(client, archive):
+    """The filters' options list what is published: the next search of the same generation
+    reads none of their tables."""
+    import re
+
+    cache.clear()
+    first = body_of(client.get(reverse("public:search"), {"q": "سوريا"}))
+    with CaptureQueriesContext(connection) as captured:
+        second = body_of(client.get(reverse("public:search"), {"q": "أستانة"}))
+    lists = r'FROM "(rounds_actor|rounds_round|statements_topic|statements_outlet)"'
+    assert not [q["sql"] for q in captured.captured_queries if re.search(lists, q["sql"])]
+    form = re.compile(r"<select.*?</select>", re.S)
+    assert form.findall(first) == form.findall(second)
+    assert f'<option value="{archive["speaker"].slug}">' in second

@@ -588,7 +588,7 @@ def test_every_page_runs_a_fixed_number_of_queries_whatever_the_data_size(client
     more_published_data(15)
     large = {url: queries_for(client, url) for url in page_urls()}
     assert large == small
-    assert max(small.values()) <= 15, small
+    assert max(small.values()) <= 15, sorted(small.items(), key=lambda kv: -kv[1])[:3]
 
 
 def test_a_cached_page_runs_no_query(client, demo):

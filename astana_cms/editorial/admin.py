@@ -9,12 +9,13 @@ from functools import reduce
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Func, Q
+from django.db.models import Func, Q, QuerySet
 from django.db.models.lookups import Contains
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -186,12 +187,24 @@ class CappedPaginator(Paginator):
     def capped(self) -> bool:
         return self.count > self.COUNT_CAP
 
+    def _get_page(self, object_list, number, paginator):
+        """A page in two reads: the keys of its rows in the list's order, then those rows. The
+        first reads the narrow columns it orders by, along an index where there is one (a list
+        sorted by speaker reads (speaker, id) and the speakers' names); sorting whole rows,
+        with every joined column, read and sorted 200,000 of them from the table (a second)."""
+        if isinstance(object_list, QuerySet):
+            keys = list(object_list.values_list("pk", flat=True))
+            object_list = self.object_list.filter(pk__in=keys)
+        return super()._get_page(object_list, number, paginator)
+
 
 class SearchedPaginator(CappedPaginator):
     """A search's matches are checked one by one against the folded text (the index only
-    narrows them): a common word is counted to a thousand, which is past any reading."""
+    narrows them, and a common word is read along the table): a common word is counted to
+    five hundred, five pages, past which a search is narrowed, not read. (At a thousand, the
+    count of a common word took 60 ms of a page at 200,000 excerpts.)"""
 
-    COUNT_CAP = 1_000
+    COUNT_CAP = 500
 
 
 class EditorialAdmin(
@@ -206,6 +219,9 @@ class EditorialAdmin(
     form = EditorialForm
     paginator = CappedPaginator
     show_full_result_count = False  # a second COUNT(*) of the whole table, on every view
+    # A desk reads a list a screenful at a time and narrows it by filters; each row of
+    # Django's list costs half a millisecond to write, so a hundred were half the page's time.
+    list_per_page = 50
     readonly_fields = READONLY_EDITORIAL_FIELDS
     list_filter = ("state",)
     change_form_template = "admin/editorial/change_form.html"
@@ -223,6 +239,16 @@ class EditorialAdmin(
 
     def get_list_filter(self, request: HttpRequest):
         return [*super().get_list_filter(request), WaitingFilter, AssignedFilter]
+
+    def action_checkbox(self, obj) -> SafeString:
+        # Django's renders a checkbox widget through the template engine for every row: the
+        # most expensive cell of a 100-row list. The same markup, written directly.
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(gettext("Select this object for an action - {}"), str(obj)),
+        )
 
     def get_paginator(self, request: HttpRequest, queryset, per_page, *args, **kwargs):
         if request.GET.get(SEARCH_VAR):
