@@ -86,7 +86,13 @@ def insert_rows(
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     preparers = [_preparer(f) for f in fields]
-    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+    # The driver's COPY is outside Django's cursor wrapper: its errors are made Django's
+    # (a refused row is an IntegrityError, as from bulk_create).
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row([prepare(v) for prepare, v in zip(preparers, row, strict=True)])
     return ids

@@ -424,7 +424,7 @@ def download(request: HttpRequest, fmt: str) -> HttpResponse:
     else:
         text = opendata.json_chunks if fmt == "json" else opendata.csv_chunks
         chunks = (chunk.encode() for chunk in text(request))
-    response = StreamingHttpResponse(chunks, content_type=DOWNLOAD_FORMATS[fmt])
+    response = StreamingHttpResponse(opendata.batched(chunks), content_type=DOWNLOAD_FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-License"] = settings.OPEN_DATA_LICENSE
     response["Link"] = f'<{settings.OPEN_DATA_LICENSE_URL}>; rel="license"'

@@ -23,6 +23,8 @@ from django.core.serializers.python import Serializer as PythonSerializer
 from django.db import connection, transaction
 from django.utils.encoding import is_protected_type
 
+from astana_cms.bulk import insert_rows
+
 # What the archive holds, in an order that loads cleanly: referenced rows before their users.
 # Not kept: each person's inbox and email settings (editorial.notification, .preferences).
 ARCHIVED_MODELS = [
@@ -253,7 +255,12 @@ def import_archive(path: Path, *, replace_users: bool = False) -> dict[str, int]
         # its accounts the ones the operator said to replace.
         apps.get_model("auth.group")._default_manager.all().delete()
         User._default_manager.all().delete()
+        copier = _Copier() if connection.vendor == "postgresql" else None
         for chunk in _chunks(_items(stream)):
+            if copier:
+                for label, n in copier.copy(chunk).items():
+                    counts[label] = counts.get(label, 0) + n
+                continue
             by_model: dict[type, list] = {}
             for item in serializers.deserialize("python", chunk, handle_forward_references=True):
                 by_model.setdefault(type(item.object), []).append(item)
@@ -270,6 +277,84 @@ def import_archive(path: Path, *, replace_users: bool = False) -> dict[str, int]
 
         SearchEntry.rebuild()
     return counts
+
+
+class _Copier:
+    """PostgreSQL: archived rows straight into their tables with COPY, the mirror of
+    `serialised_rows`. Each value goes through its field's `to_python`, as Django's
+    deserializer does, but no model instance is built per row: at 1.7 million rows (200,000
+    excerpts, their history and audit trail) that took a restore 408 s. The database's own
+    checks still hold every row; a reference to a row later in the file waits for the commit
+    (PostgreSQL checks Django's foreign keys then)."""
+
+    def __init__(self) -> None:
+        self.plans: dict[str, tuple] = {}
+        self.natural: dict[tuple[str, tuple], int] = {}
+
+    def copy(self, chunk: list[dict]) -> dict[str, int]:
+        by_label: dict[str, list[dict]] = {}
+        for item in chunk:
+            by_label.setdefault(item.get("model", ""), []).append(item)
+        counts = {}
+        for label, items in by_label.items():
+            model, attnames, converters, many = self._plan(label)
+            # Made whole before the COPY starts: a natural key is looked up on the same
+            # connection, which can run no query while a COPY is under way.
+            rows = [
+                [item["pk"], *(convert(item["fields"].get(name)) for name, convert in converters)]
+                for item in items
+            ]
+            insert_rows(model, attnames, rows)
+            for field in many:
+                through = field.remote_field.through
+                source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+                natural = field.related_model._meta.label_lower in ArchiveSerializer.NATURAL
+                pairs = [
+                    [item["pk"], self._key(field.related_model, other) if natural else other]
+                    for item in items
+                    for other in item["fields"].get(field.name, [])
+                ]
+                insert_rows(through, [f"{source}_id", f"{target}_id"], pairs)
+            counts[model._meta.label] = len(items)
+        return counts
+
+    def _plan(self, label: str) -> tuple:
+        if label not in self.plans:
+            try:
+                model = apps.get_model(label)
+            except (LookupError, ValueError) as error:
+                raise ArchiveError(
+                    f"The archive holds rows of an unknown kind, {label!r}."
+                ) from error
+            opts = model._meta.concrete_model._meta
+            fields = [f for f in opts.local_fields if f.serialize]
+            many = [
+                f
+                for f in opts.local_many_to_many
+                if f.serialize and f.remote_field.through._meta.auto_created
+            ]
+            self.plans[label] = (
+                model,
+                [opts.pk.attname, *(f.attname for f in fields)],
+                [(f.name, self._converter(f)) for f in fields],
+                many,
+            )
+        return self.plans[label]
+
+    def _converter(self, field):
+        if field.is_relation:
+            if field.related_model._meta.label_lower in ArchiveSerializer.NATURAL:
+                model = field.related_model
+                return lambda value: None if value is None else self._key(model, value)
+            return lambda value: value
+        return field.to_python
+
+    def _key(self, model, natural: list) -> int:
+        """The id of a content type or permission named by its natural key, in this database."""
+        key = (model._meta.label_lower, tuple(natural))
+        if key not in self.natural:
+            self.natural[key] = model._default_manager.get_by_natural_key(*natural).pk
+        return self.natural[key]
 
 
 def _write_many_to_many(model, items) -> None:

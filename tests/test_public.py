@@ -240,3 +240,16 @@ def test_the_xlsx_download_is_streamed_and_holds_the_csv_rows(client):
     rows[-1][3] = rows[-1][3].replace("\x0b", "")  # the one character XML cannot carry
     assert sheet == rows and len(sheet) == 4
     assert "'=1+1 <said> & done" in sheet[-1]
+
+
+def test_a_download_leaves_in_blocks_not_a_row_at_a_time(client, monkeypatch):
+    """Each piece of a streamed response is a write to the socket: rows are gathered."""
+    import public.opendata
+
+    for _n in range(6):
+        ExcerptFactory(state=State.PUBLISHED)
+    monkeypatch.setattr(public.opendata.batched, "__defaults__", (2048,))
+    pieces = list(client.get("/en/data/excerpts.csv").streaming_content)
+    assert 1 < len(pieces) < 7 and all(len(piece) >= 2048 for piece in pieces[:-1])
+    whole = b"".join(pieces).decode()
+    assert whole.count("/en/excerpts/") == 6
