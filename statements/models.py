@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -19,6 +20,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from astana_cms.bulk import insert_rows
 from astana_cms.editorial.models import (
     HISTORY_EXCLUDED_FIELDS,
     Bilingual,
@@ -602,12 +604,27 @@ class SearchEntry(models.Model):
 
     @classmethod
     def rebuild(cls) -> int:
-        """Index every public excerpt anew; return how many."""
+        """Index every public excerpt anew; return how many.
+
+        The rows are copied in (their words computed here, as `sync` does), then PostgreSQL
+        makes every vector in one statement: synced a thousand at a time, 160,000 excerpts
+        took a minute of a restore."""
         cls.objects.all().delete()
-        ids = list(Excerpt.objects.published().values_list("pk", flat=True))
-        for start in range(0, len(ids), 1000):
-            cls.sync(ids[start : start + 1000])
-        return len(ids)
+        public = (
+            Excerpt.objects.published()
+            .select_related("speaker")
+            .only("published_at", "text", "translation_en", "speaker__name_ar", "speaker__name_en")
+            .order_by("pk")
+        )
+        count = 0
+        excerpts = public.iterator(chunk_size=2000)
+        while chunk := list(itertools.islice(excerpts, 2000)):
+            rows = [(e.pk, e.published_at, *e.search_index_fields()) for e in chunk]
+            insert_rows(cls, ["excerpt_id", "published_at", "words", "stems"], rows)
+            count += len(rows)
+        if connection.vendor == "postgresql":
+            cls.objects.update(vector=search.search_vector(), words="", stems="")
+        return count
 
 
 # --- Capture from an address, and suggested passages (statements/capture_url.py, suggestions.py)

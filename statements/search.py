@@ -17,6 +17,7 @@ stemmed ones, each newest first (`Ranked`).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from functools import reduce
 
@@ -38,8 +39,10 @@ _PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال", "و", "ف",
 _SUFFIXES = ("هما", "كما", "ها", "هم", "هن", "كم", "نا", "ات", "ون", "ين", "ان", "يه", "ه", "ي")
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light stem of one folded word (Arabic clitics and endings; an English plural 's')."""
+    """A light stem of one folded word (Arabic clitics and endings; an English plural 's').
+    Remembered: a record's words repeat (indexing 160,000 excerpts stems 5 million words)."""
     if word.isascii():
         return word[:-1] if len(word) > 3 and word.endswith("s") else word
     for prefix in _PREFIXES:

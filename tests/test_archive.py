@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from astana_cms.editorial.models import AuditRecord
 from statements.models import Excerpt
@@ -172,3 +173,24 @@ def normalised(item: dict) -> dict:
         for name, value in item["fields"].items()
     }
     return {"model": item["model"], "pk": item["pk"], "fields": fields}
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="a PostgreSQL restore drops and rebuilds indexes"
+)
+def test_a_restore_leaves_every_index_as_it_was(demo, tmp_path):
+    def indexes() -> list:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                "ORDER BY indexname"
+            )
+            return cursor.fetchall()
+
+    before = indexes()
+    assert any("trgm" in name for name, _definition in before)
+    archive = tmp_path / "astana.json"
+    call_command("export_archive", str(archive), stdout=StringIO())
+    empty_the_database(users=True)
+    call_command("import_archive", str(archive), stdout=StringIO())
+    assert indexes() == before
