@@ -37,8 +37,11 @@ BATCH = 1000
 
 
 def _preparer(field: models.Field):
-    """How a column's values are made ready for COPY, decided once per column."""
+    """How a column's values are made ready for COPY, decided once per column: None when
+    they go as they are (most columns; a call per value was a tenth of an import's time)."""
     if field.get_internal_type() in PLAIN_TYPES:
+        if not field.choices:
+            return None
         # TextChoices members are stored by their value.
         return lambda value: value.value if isinstance(value, enum.Enum) else value
     return lambda value: field.get_db_prep_save(value, connection)
@@ -75,7 +78,23 @@ def insert_rows(
     ]
     if unnamed:
         attnames = [*attnames, *(f.attname for f in unnamed)]
-        rows = ([*row, *(f.get_default() for f in unnamed)] for row in rows)
+        # A default that is a value is taken once; one that is a function (a time, a new
+        # dict), for each row.
+        made = [callable(f.default) for f in unnamed]
+        values = [None if make else f.get_default() for f, make in zip(unnamed, made, strict=True)]
+        if any(made):
+            rows = (
+                [
+                    *row,
+                    *(
+                        f.get_default() if make else value
+                        for f, make, value in zip(unnamed, made, values, strict=True)
+                    ),
+                ]
+                for row in rows
+            )
+        else:
+            rows = ([*row, *values] for row in rows)
     ids: list[int] = []
     if return_ids:
         rows = list(rows)
@@ -85,7 +104,7 @@ def insert_rows(
     fields = [next(f for f in model._meta.concrete_fields if f.attname == n) for n in attnames]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
-    preparers = [_preparer(f) for f in fields]
+    prepared = [(i, prepare) for i, f in enumerate(fields) if (prepare := _preparer(f))]
     # The driver's COPY is outside Django's cursor wrapper: its errors are made Django's
     # (a refused row is an IntegrityError, as from bulk_create).
     with (
@@ -94,7 +113,11 @@ def insert_rows(
         cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
     ):
         for row in rows:
-            copy.write_row([prepare(v) for prepare, v in zip(preparers, row, strict=True)])
+            if prepared:
+                row = list(row)
+                for i, prepare in prepared:
+                    row[i] = prepare(row[i])
+            copy.write_row(row)
     return ids
 
 
