@@ -487,7 +487,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         page = paginator.get_page(request.GET.get("page"))
         ids = [entry.pk for entry in page.object_list]
         # The excerpts themselves still come through published(): a stale entry shows nothing.
-        found = base.in_bulk(ids)
+        found = base.order_by().in_bulk(ids)  # put in the ranked order below
         page.object_list = [found[pk] for pk in ids if pk in found]
         for excerpt in page.object_list:
             excerpt.highlighted = search.highlight(excerpt.text, query)
