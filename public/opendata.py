@@ -237,7 +237,13 @@ def xlsx_chunks(request: HttpRequest | None = None) -> Iterator[bytes]:
 
 def batched(chunks: Iterator[bytes], size: int = 64 * 1024) -> Iterator[bytes]:
     """The download's pieces gathered into blocks of about `size` bytes: a row at a time, each
-    is a write to the socket of its own, 160,000 of them for the CSV."""
+    is a write to the socket of its own, 160,000 of them for the CSV. The first piece (a byte
+    order mark, a bracket, the workbook's header) leaves alone, at once: the reader's download
+    starts before the first rows are read."""
+    chunks = iter(chunks)
+    for first in chunks:
+        yield first
+        break
     block: list[bytes] = []
     length = 0
     for chunk in chunks:
