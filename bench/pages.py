@@ -669,8 +669,8 @@ class Bench:
 
     # -- the run -------------------------------------------------------------------------------
 
-    def run_only(self, part: str) -> dict:
-        """One part alone (`--only sitemap|downloads`), as the whole run measures it."""
+    def run_only(self, part: str) -> dict | list:
+        """One part alone (`--only sitemap|downloads|search`), as the whole run measures it."""
         from django.contrib.auth import get_user_model
 
         self.superuser, _ = get_user_model().objects.get_or_create(
@@ -682,6 +682,8 @@ class Bench:
             env=self.env,
             check=True,
         )
+        if part == "search":
+            return self.search_only()
         with Server(self.env) as server:
             result = self.sitemaps(server) if part == "sitemap" else self.downloads(server)
         if part == "sitemap":
@@ -690,6 +692,42 @@ class Bench:
             result["diagnosis"] = sitemap.results["diagnosis"]
         shutil.rmtree(self.workdir, ignore_errors=True)
         return result
+
+    def search_only(self) -> list:
+        global SEARCH_READS
+        from django.core.cache import cache
+
+        from public.filters import ExcerptFilter
+
+        SEARCH_READS = ("q", "page", *ExcerptFilter.base_filters)
+        cache.clear()
+        self.choose()
+        searches = self.search_cases()
+        with Server(self.env) as server:
+            print("search:", flush=True)
+            for case in searches:
+                self.measure(server, case)
+                case.results["icontains"] = self.icontains(case)
+            searches.append(self.after_a_publication(server))
+        self.diagnose(searches[:-1])
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        return [asdict(p) for p in searches]
+
+    def after_a_publication(self, server: Server) -> Page:
+        """A search made when every cache was just renewed (the first after a publication)."""
+        from django.core.cache import cache
+
+        from astana_cms.editorial.cache import GENERATION_KEY
+
+        after = Page("أستانة, after a publication", "search", ["/ar/search/?q=أستانة"])
+        after.reads = SEARCH_READS
+        answers = []
+        for _ in range(self.args.reps):
+            cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+            answers.append(fetch(server.port, after.urls[0]))
+        after.results["uncached"] = summary([a.total for a in answers])
+        after.note = "every cache renewed before each request, the alias table included"
+        return after
 
     def run(self) -> dict:
         global SEARCH_READS
@@ -743,17 +781,7 @@ class Bench:
             for case in searches:
                 self.measure(server, case)
                 case.results["icontains"] = self.icontains(case)
-            after = Page("أستانة, after a publication", "search", ["/ar/search/?q=أستانة"])
-            after.reads = SEARCH_READS
-            answers = []
-            for _ in range(self.args.reps):
-                from astana_cms.editorial.cache import GENERATION_KEY
-
-                cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
-                answers.append(fetch(server.port, after.urls[0]))
-            after.results["uncached"] = summary([a.total for a in answers])
-            after.note = "every cache renewed before each request, the alias table included"
-            searches.append(after)
+            searches.append(self.after_a_publication(server))
             print("admin:", flush=True)
             for page in admin:
                 self.measure(server, page)
@@ -813,7 +841,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
         "--only",
-        choices=["sitemap", "downloads"],
+        choices=["sitemap", "downloads", "search"],
         help="Measure this part alone and put it into OUTPUT's figures (kept otherwise).",
     )
     args = parser.parse_args()

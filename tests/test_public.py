@@ -255,3 +255,16 @@ def test_a_download_leaves_in_blocks_not_a_row_at_a_time(client, monkeypatch):
     assert 2 < len(pieces) < 8 and all(len(piece) >= 2048 for piece in pieces[1:-1])
     whole = b"".join(pieces).decode()
     assert whole.count("/en/excerpts/") == 6
+
+
+def test_a_filtered_search_counts_and_shows_published_excerpts_only(client):
+    """The filters narrow the search index (public excerpts alone) without asking again what
+    is published: a draft of the same meeting never counts, nor shows."""
+    meeting = RoundFactory(state=State.PUBLISHED)
+    source = SourceFactory(state=State.PUBLISHED)
+    shown = ExcerptFactory(state=State.PUBLISHED, round=meeting, source=source)
+    for state in (State.DRAFT, State.VERIFIED, State.WITHDRAWN):
+        ExcerptFactory(state=state, round=meeting, source=source)
+    response = client.get("/ar/search/", {"q": "سوريا", "round": meeting.slug})
+    assert response.context["paginator"].count == 1
+    assert [e.pk for e in response.context["page"].object_list] == [shown.pk]
