@@ -701,6 +701,7 @@ class Bench:
 
         SEARCH_READS = ("q", "page", *ExcerptFilter.base_filters)
         cache.clear()
+        self.cookie = ""  # the searches are public pages
         self.choose()
         searches = self.search_cases()
         with Server(self.env) as server:
