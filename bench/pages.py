@@ -705,14 +705,18 @@ class Bench:
         self.choose()
         searches = self.search_cases()
         with Server(self.env) as server:
-            print("search:", flush=True)
-            for case in searches:
-                self.measure(server, case)
-                case.results["icontains"] = self.icontains(case)
-            searches.append(self.after_a_publication(server))
+            self.measure_searches(server, searches)
         self.diagnose(searches[:-1])
         shutil.rmtree(self.workdir, ignore_errors=True)
         return [asdict(p) for p in searches]
+
+    def measure_searches(self, server: Server, searches: list[Page]) -> None:
+        """Each search beside its naive scan, then one made just after a publication."""
+        print("search:", flush=True)
+        for case in searches:
+            self.measure(server, case)
+            case.results["icontains"] = self.icontains(case)
+        searches.append(self.after_a_publication(server))
 
     def after_a_publication(self, server: Server) -> Page:
         """A search made when every cache was just renewed (the first after a publication)."""
@@ -778,11 +782,7 @@ class Bench:
             print("public pages and feeds:", flush=True)
             for page in pages:
                 self.measure(server, page)
-            print("search:", flush=True)
-            for case in searches:
-                self.measure(server, case)
-                case.results["icontains"] = self.icontains(case)
-            searches.append(self.after_a_publication(server))
+            self.measure_searches(server, searches)
             print("admin:", flush=True)
             for page in admin:
                 self.measure(server, page)

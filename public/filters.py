@@ -121,7 +121,7 @@ class ExcerptFilter(django_filters.FilterSet):
             # has a published excerpt, as the field's queryset does for the one chosen.
             actors = Actor.objects.filter(pk__in=most_quoted(SPEAKERS_OFFERED))
             yield ("", field.empty_label)
-            for actor in sorted(actors, key=lambda actor: (actor.name_ar, actor.pk)):
+            for actor in actors.order_by("name_ar", "pk"):
                 yield (actor.slug, field.label_from_instance(actor))
 
         def chosen(slug: str) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ database iterator, so memory stays flat however large the record grows."""
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -187,6 +188,7 @@ _XLSX_PARTS = {
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 
+@functools.cache
 def _column(index: int) -> str:
     """A spreadsheet column's letters: 0 is A, 26 is AA."""
     letters = ""

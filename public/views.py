@@ -92,6 +92,18 @@ def published_or_gone(request: HttpRequest, model, **lookup):
     raise Http404
 
 
+def filling_a_page(groups: list, shows) -> list:
+    """The first of `groups` (the latest meetings, say) whose excerpts fill a first page,
+    `shows(group)` of them shown from each."""
+    shown, total = [], 0
+    for group in groups:
+        if total >= PER_PAGE:
+            break
+        shown.append(group)
+        total += shows(group)
+    return shown
+
+
 @cached_public_page
 def home(request: HttpRequest) -> HttpResponse:
     """The latest published excerpts and the timeline of the meetings."""
@@ -313,12 +325,7 @@ def actor_detail(request: HttpRequest, slug: str) -> HttpResponse:
     meetings = Round.objects.in_bulk(list(per_meeting))
     latest = sorted(per_meeting, key=lambda pk: (meetings[pk].start_date, pk), reverse=True)
     # Only the latest meetings that hold the first page: each is read up to a page's worth.
-    shown, total = [], 0
-    for pk in latest:
-        if total >= PER_PAGE:
-            break
-        shown.append(pk)
-        total += per_meeting[pk]
+    shown = filling_a_page(latest, lambda pk: per_meeting[pk])
     excerpts = first_of_each(
         of_speaker.prefetch_related("topics"), "round", shown, ["source_id", "start"], PER_PAGE
     )[:PER_PAGE]
@@ -357,12 +364,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     meetings = [meeting for meeting in chart.meetings if meeting.total]
     # The latest meetings that fill a first page, a few excerpts each; the earlier ones are
     # links with their counts (and the timeline above shows every one).
-    shown, total = [], 0
-    for meeting in reversed(meetings):
-        if total >= PER_PAGE:
-            break
-        shown.insert(0, meeting)
-        total += min(meeting.total, PER_GROUP)
+    shown = filling_a_page(meetings[::-1], lambda meeting: min(meeting.total, PER_GROUP))[::-1]
     groups = defaultdict(list)
     for excerpt in first_of_each(
         of_topic, "round", [m.round.pk for m in shown], ["source_id", "start"], PER_GROUP

@@ -145,11 +145,10 @@ class NaturalKeys:
         return self._keys[label]
 
 
-def serialised_rows(model, natural: NaturalKeys | None = None) -> Iterator[dict]:
-    """A model's rows exactly as `ArchiveSerializer` writes them, read as plain values: at
-    1.5 million rows (200,000 excerpts with their audit trail and history) building a model
-    instance per row, and a query per many-to-many field, made a backup take seven minutes."""
-    natural = natural or NaturalKeys()
+def archived_fields(model) -> tuple:
+    """What a model's archived row holds, as Django's serializer writes it: its options, its
+    own serialised columns (the primary key aside) and its many-to-many fields through tables
+    Django made."""
     opts = model._meta.concrete_model._meta
     fields = [f for f in opts.local_fields if f.serialize]
     many = [
@@ -157,6 +156,15 @@ def serialised_rows(model, natural: NaturalKeys | None = None) -> Iterator[dict]
         for f in opts.local_many_to_many
         if f.serialize and f.remote_field.through._meta.auto_created
     ]
+    return opts, fields, many
+
+
+def serialised_rows(model, natural: NaturalKeys | None = None) -> Iterator[dict]:
+    """A model's rows exactly as `ArchiveSerializer` writes them, read as plain values: at
+    1.5 million rows (200,000 excerpts with their audit trail and history) building a model
+    instance per row, and a query per many-to-many field, made a backup take seven minutes."""
+    natural = natural or NaturalKeys()
+    opts, fields, many = archived_fields(model)
     keyed = {
         f.attname: natural.of(f.related_model)
         for f in fields
@@ -359,13 +367,7 @@ class _Copier:
                 raise ArchiveError(
                     f"The archive holds rows of an unknown kind, {label!r}."
                 ) from error
-            opts = model._meta.concrete_model._meta
-            fields = [f for f in opts.local_fields if f.serialize]
-            many = [
-                f
-                for f in opts.local_many_to_many
-                if f.serialize and f.remote_field.through._meta.auto_created
-            ]
+            opts, fields, many = archived_fields(model)
             self.plans[label] = (
                 model,
                 [opts.pk.attname, *(f.attname for f in fields)],

@@ -134,6 +134,8 @@ def cached_public_page(view=None, *, reads: Iterable[str] = ()):
             return view(request, *args, **kwargs)
         path_key = page_key(request, reads)
         try:
+            if getattr(request, "public_cache_down", False):
+                raise ConnectionError("the cache did not answer PublicPageCacheMiddleware")
             current, response = stored_page(request.LANGUAGE_CODE, path_key)
         except Exception:  # the cache is down: readers get the page, made afresh
             logger.warning("public cache unavailable: serving %s uncached", request.path)
@@ -174,7 +176,8 @@ class PublicPageCacheMiddleware:
         ):
             try:
                 response = stored_page(language, request.path)[1]
-            except Exception:  # the cache is down: the view says so, and serves the page
+            except Exception:  # the cache is down: the view says so, without asking it again
+                request.public_cache_down = True
                 response = None
             if response is not None:
                 return response

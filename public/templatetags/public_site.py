@@ -2,9 +2,12 @@ import datetime
 import json
 
 from django import template
+from django.utils import translation
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from astana_cms.editorial.cache import remembered
 
 register = template.Library()
 
@@ -38,10 +41,6 @@ class _OncePerGeneration(template.Node):
         self.nodelist, self.name, self.vary_on = nodelist, name, vary_on
 
     def render(self, context) -> str:
-        from django.utils import translation
-
-        from astana_cms.editorial.cache import remembered
-
         values = [str(value.resolve(context)) for value in self.vary_on]
         key = ":".join(["fragment", self.name, translation.get_language(), *values])
         return remembered(key, lambda: self.nodelist.render(context), 3600)
